@@ -1,0 +1,50 @@
+# weir — the two commands that matter: `make demo` and `make test`.
+JOBS        ?= $(shell nproc)
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_SECONDS ?= 20
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build demo test test-fast test-asan fuzz bench clean
+
+all: build
+
+setup:
+	./scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+# Runs weir with its embedded default configuration (listener :10000, admin :9901).
+demo: setup build
+	./scripts/demo.sh $(BUILD)/weir
+
+# Every test: unit, conformance and integration on an optimized build, then the
+# unit and conformance suites again under AddressSanitizer + UBSan.
+test: setup test-fast test-asan
+
+test-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEIR_SANITIZE=ON $(CMAKE_FLAGS)
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|conformance|sanitize'
+
+# Each libFuzzer target for FUZZ_SECONDS, starting from its seed corpus.
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_FUZZ=ON
+	ninja -C $(FUZZ_BUILD) -j $(JOBS)
+	./scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Load and engine benchmarks; each prints ratios against a peer measured in the same run.
+bench: setup build
+	./bench/run-all.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# demo.sh WEIR_BIN — starts `weir proxy` with its embedded default config and
+# shows a few requests against it; then keeps serving until Ctrl-C (or exits at
+# once with DEMO_ONESHOT=1).
+set -euo pipefail
+bin=${1:-build/weir}
+"$bin" proxy --concurrency 2 &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  curl -fsS -o /dev/null http://127.0.0.1:9901/ready 2>/dev/null && break
+  sleep 0.1
+done
+echo
+echo "== weir is serving: listener http://127.0.0.1:10000, admin http://127.0.0.1:9901"
+echo "\$ curl -i http://127.0.0.1:10000/"
+curl -sS -i http://127.0.0.1:10000/
+echo
+echo "\$ curl -s http://127.0.0.1:9901/stats | grep downstream_rq"
+curl -sS http://127.0.0.1:9901/stats | grep downstream_rq || true
+if [ "${DEMO_ONESHOT:-0}" = 1 ]; then exit 0; fi
+echo
+echo "== Ctrl-C to stop"
+wait $pid

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything weir's build, tests, demo and benchmarks use. Idempotent:
+# packages already present are not fetched again, so a second run takes a second.
+set -euo pipefail
+
+APT_PACKAGES=(
+  # build
+  g++ cmake ninja-build pkg-config make
+  # libraries
+  libasio-dev libssl-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libre2-dev
+  libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # wasm tooling: spec tests, test modules, benchmark programs, fuzzing
+  wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev llvm
+  # real peers and clients for tests and benchmarks
+  nginx-light haproxy wrk curl valgrind python3
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# nginx-light enables a site and starts a daemon on :80 on some images; tests
+# start their own nginx with their own config, so the system one is not needed.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl stop nginx || true
+fi
+echo "setup: ok"
