@@ -2,9 +2,16 @@
 # .cc file below it (subfolders included).
 function(weir_library name)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
-  add_library(weir_${name} STATIC ${srcs})
-  target_include_directories(weir_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(weir_${name} PUBLIC ${ARGN})
+  if(srcs)
+    add_library(weir_${name} STATIC ${srcs})
+    target_include_directories(weir_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(weir_${name} PUBLIC ${ARGN})
+  else()
+    # header-only so far: an interface library keeps dependents linking
+    add_library(weir_${name} INTERFACE)
+    target_include_directories(weir_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(weir_${name} INTERFACE ${ARGN})
+  endif()
 endfunction()
 
 # weir_unit_tests(NAME DEPS...) — one GoogleTest binary per tests/unit/ folder,

@@ -10,6 +10,8 @@
 
 namespace weir::cli {
 
+// A command name is one word ("proxy") or two ("wasm run"); main() matches the
+// two-word form first.
 // args excludes the program name and the command name itself
 // ("weir wasm run x.wasm" → command "wasm", args {"run", "x.wasm"}).
 using CommandMain = std::function<int(const std::vector<std::string>& args)>;

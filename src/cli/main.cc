@@ -17,7 +17,7 @@ void printUsage(FILE* out) {
   std::fprintf(out, "usage: weir <command> [args]\n\ncommands:\n");
   std::vector<Command> sorted = table();
   std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
-  for (const auto& c : sorted) std::fprintf(out, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+  for (const auto& c : sorted) std::fprintf(out, "  %-16s %s\n", c.name.c_str(), c.summary.c_str());
   std::fprintf(out, "\n`weir <command> --help` describes a command.\n");
 }
 
@@ -45,6 +45,13 @@ int main(int argc, char** argv) {
   if (name == "version" || name == "--version") {
     std::printf("weir 0.1.0\n");
     return 0;
+  }
+  // Two-word commands ("wasm run") are registered under their full name.
+  if (argc >= 3) {
+    std::string two = name + " " + argv[2];
+    for (const auto& c : commands()) {
+      if (c.name == two) return c.run(std::vector<std::string>(argv + 3, argv + argc));
+    }
   }
   for (const auto& c : commands()) {
     if (c.name == name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
