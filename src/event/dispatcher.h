@@ -77,8 +77,9 @@ class Dispatcher {
   // becomes the dispatcher's thread (isThreadSafe() is true only there).
   // Handlers queued by post() before run() are executed.
   void run();
-  // Thread-safe. Makes run() return after the handler in progress; queued
-  // posts that have not run yet are dropped.
+  // Thread-safe. Makes run() return after the handler in progress (or at
+  // once if it has not started yet); queued posts that have not run are
+  // dropped. A dispatcher runs once.
   void exit();
 
   // Thread-safe. Runs `cb` on the dispatcher's thread, in posting order.
@@ -114,6 +115,7 @@ class Dispatcher {
   asio::io_context io_context_;
   std::atomic<std::thread::id> run_thread_{};
   std::atomic<bool> running_{false};
+  std::atomic<bool> exit_requested_{false};
   MonotonicTime approximate_now_;
   std::vector<std::unique_ptr<DeferredDeletable>> deferred_;
   std::vector<std::unique_ptr<DeferredDeletable>> deferred_draining_;

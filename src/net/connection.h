@@ -132,7 +132,7 @@ class Connection : public event::DeferredDeletable {
   friend struct Impl;
 
   event::Dispatcher& dispatcher_;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
   ReadCallback* read_callback_ = nullptr;
   std::vector<ConnectionCallbacks*> callbacks_;
   Address local_;

@@ -76,7 +76,7 @@ class ThreadLocalClusterManager;
 
 namespace weir::proxy {
 
-class Route;  // the matched route (proxy/route_table.h)
+struct MatchedRoute;  // proxy/route_table.h: the virtual host + route matched
 
 enum class FilterHeadersStatus {
   // Pass headers to the next filter.
@@ -151,10 +151,11 @@ class StreamFilterCallbacks {
   // The route matched for the current request headers, or null (no match).
   // Computed once and cached; a filter that changed :path/:authority/headers
   // calls clearRouteCache() so the next route() re-evaluates.
-  virtual const Route* route() = 0;
+  virtual const MatchedRoute* route() = 0;
   virtual void clearRouteCache() = 0;
   // The matched route's typed_per_filter_config for THIS filter's config name
-  // (virtual host level if the route has none), or null.
+  // (virtual host level if the route has none), built at config load by the
+  // filter's factory (createRouteSpecificFilterConfig), or null.
   virtual const RouteSpecificFilterConfig* perFilterConfig() = 0;
 
   virtual StreamInfo& streamInfo() = 0;
