@@ -189,46 +189,75 @@ class Parser {
   bool done() const;
   bool failed() const { return error_.has_value(); }
   bool inTunnel() const;
+  // After the response to an Upgrade request agreed (101), the request side
+  // becomes a tunnel too: later bytes go to onBody() until finish(). Call
+  // between messages, or after onMessageComplete() of the upgrade request.
+  void enterTunnel();
 
  private:
-  enum class State : uint8_t;
-  struct Impl;
-
-  Type type_;
-  bool paused_ = false;
-  std::optional<ParseError> error_;
-  MessageInfo info_;
-  State state_;
-  Limits limits_;
-  ParserCallbacks& callbacks_;
-
-  // Partial-line carry-over when a line spans execute() calls.
-  std::string pending_;
-  HeaderMap headers_;
-  uint32_t head_bytes_ = 0;      // bytes of the current head / trailer section so far
-  uint32_t field_count_ = 0;
-  uint64_t body_remaining_ = 0;  // content-length or current chunk
-  uint64_t body_total_ = 0;
-  bool request_head_ = false;
-  bool request_connect_ = false;
-  std::string default_scheme_ = "http";
+  enum class State : uint8_t {
+    kStartLine,
+    kHeaderLine,
+    kBodyLength,
+    kChunkSizeLine,
+    kChunkData,
+    kChunkDataCr,
+    kChunkDataLf,
+    kTrailerLine,
+    kUntilClose,
+    kTunnel,
+    kCompletePending,  // message ended; onMessageComplete not yet delivered (paused)
+    kDone,
+  };
   // Framing facts gathered while reading fields.
   struct FieldFacts {
     int content_length_count = 0;
     uint64_t content_length = 0;
     bool transfer_encoding = false;
     bool chunked_final = false;
-    bool chunked_seen = false;
-    bool unknown_coding = false;
+    int chunked_count = 0;
     int host_count = 0;
     bool connection_close = false;
     bool connection_keep_alive = false;
     bool connection_upgrade = false;
     bool upgrade_header = false;
     bool expect_continue = false;
-  } facts_;
-  std::string target_authority_;  // from an absolute-form target
+  };
+
+  ExecuteResult fail(ParseErrorCode code, size_t consumed);
+  void beginMessage();
+  std::optional<ParseErrorCode> onLine(std::string_view line);
+  std::optional<ParseErrorCode> parseRequestLine(std::string_view line);
+  std::optional<ParseErrorCode> parseStatusLine(std::string_view line);
+  std::optional<ParseErrorCode> parseField(std::string_view line, bool trailer);
+  std::optional<ParseErrorCode> parseChunkSize(std::string_view line);
+  std::optional<ParseErrorCode> finishHead();
+  std::optional<ParseErrorCode> overlongLineError() const;
+  void completeMessage();
+
+  Type type_;
+  bool paused_ = false;
+  bool message_begun_ = false;
+  bool informational_ = false;
+  State state_ = State::kStartLine;
+  std::optional<ParseError> error_;
+  MessageInfo info_;
+  Limits limits_;
+  ParserCallbacks& callbacks_;
+
+  // Bytes of a line that spans execute() calls.
+  std::string pending_;
+  std::string scratch_;  // lowercased field name
+  HeaderMap headers_;
+  uint32_t section_bytes_ = 0;  // bytes of the current head or trailer section
+  uint32_t field_count_ = 0;
+  uint64_t body_remaining_ = 0;  // content-length left, or of the current chunk
+  uint64_t body_total_ = 0;
+  bool request_head_ = false;
+  bool request_connect_ = false;
   bool absolute_target_ = false;
+  std::string default_scheme_ = "http";
+  FieldFacts facts_;
 };
 
 }  // namespace weir::http::http1
