@@ -1,0 +1,135 @@
+// A bounds-checked cursor over a Wasm binary with the spec's LEB128 rules.
+// Reads never throw and never allocate on success; the first failure is
+// recorded (offset + reason + category) and every later read fails too, so
+// callers can check once per logical item instead of after every byte.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace weir::wasm::binary {
+
+struct DecodeError {
+  size_t offset = 0;
+  std::string reason;
+  StatusCode code = StatusCode::kOk;
+  bool isSet() const { return code != StatusCode::kOk; }
+  // "<reason> at offset <offset>"
+  Status toStatus() const;
+};
+
+// Whether [data, data+size) is well-formed UTF-8 (no overlongs, surrogates or
+// code points above U+10FFFF).
+bool isValidUtf8(const uint8_t* data, size_t size);
+
+class Reader {
+ public:
+  Reader(const uint8_t* base, size_t begin, size_t end, DecodeError* err)
+      : base_(base), pos_(begin), end_(end), err_(err) {}
+
+  size_t pos() const { return pos_; }
+  size_t end() const { return end_; }
+  size_t remaining() const { return end_ - pos_; }
+  bool atEnd() const { return pos_ >= end_; }
+  bool ok() const { return !err_->isSet(); }
+  const uint8_t* base() const { return base_; }
+  // Narrow the readable range (to a section or function body); the caller
+  // restores it afterwards.
+  void setEnd(size_t end) { end_ = end; }
+  // What running out of bytes is called here: "unexpected end" at the end of
+  // the module, "unexpected end of section or function" inside one.
+  void setEofReason(const char* reason) { eof_reason_ = reason; }
+  const char* eofReason() const { return eof_reason_; }
+
+  bool fail(std::string reason, StatusCode code = StatusCode::kInvalidArgument) {
+    return failAt(pos_, std::move(reason), code);
+  }
+  bool failAt(size_t offset, std::string reason, StatusCode code = StatusCode::kInvalidArgument) {
+    if (!err_->isSet()) {
+      err_->offset = offset;
+      err_->reason = std::move(reason);
+      err_->code = code;
+    }
+    end_ = pos_;  // poison: every later read fails
+    return false;
+  }
+
+  bool readU8(uint8_t* out) {
+    if (pos_ >= end_) return eof();
+    *out = base_[pos_++];
+    return true;
+  }
+  bool peekU8(uint8_t* out) const {
+    if (pos_ >= end_) return false;
+    *out = base_[pos_];
+    return true;
+  }
+  bool skip(size_t n) {
+    if (n > end_ - pos_) return eof();
+    pos_ += n;
+    return true;
+  }
+  bool readFixed32(uint32_t* out) {
+    if (end_ - pos_ < 4) return eof();
+    std::memcpy(out, base_ + pos_, 4);  // little-endian hosts only (checked in reader.cc)
+    pos_ += 4;
+    return true;
+  }
+  bool readFixed64(uint64_t* out) {
+    if (end_ - pos_ < 8) return eof();
+    std::memcpy(out, base_ + pos_, 8);
+    pos_ += 8;
+    return true;
+  }
+
+  bool readU32(uint32_t* out) {
+    // Fast path: single byte.
+    if (pos_ < end_ && base_[pos_] < 0x80) {
+      *out = base_[pos_++];
+      return true;
+    }
+    uint64_t v;
+    if (!readLeb(5, 32, false, &v)) return false;
+    *out = static_cast<uint32_t>(v);
+    return true;
+  }
+  bool readS32(int32_t* out) {
+    uint64_t v;
+    if (!readLeb(5, 32, true, &v)) return false;
+    *out = static_cast<int32_t>(static_cast<uint32_t>(v));
+    return true;
+  }
+  bool readS33(int64_t* out) {
+    uint64_t v;
+    if (!readLeb(5, 33, true, &v)) return false;
+    *out = static_cast<int64_t>(v);
+    return true;
+  }
+  bool readS64(int64_t* out) {
+    uint64_t v;
+    if (!readLeb(10, 64, true, &v)) return false;
+    *out = static_cast<int64_t>(v);
+    return true;
+  }
+  // A length-prefixed UTF-8 name; the view points into the binary.
+  bool readName(std::string_view* out, uint32_t max_bytes);
+
+ private:
+  bool eof() { return failAt(pos_, eof_reason_); }
+  // Generic LEB128 per the spec: at most max_bytes bytes; in the last byte the
+  // bits beyond `bits` must be zero (unsigned) or copies of the sign bit.
+  bool readLeb(unsigned max_bytes, unsigned bits, bool is_signed, uint64_t* out);
+
+  const uint8_t* base_;
+  size_t pos_;
+  size_t end_;
+  DecodeError* err_;
+  const char* eof_reason_ = "unexpected end";
+};
+
+}  // namespace weir::wasm::binary
