@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# run.sh [--quick] [--callgrind] [--only NAME] BUILD_DIR
+#
+# Builds every benchmark program natively (gcc -O2) and for wasm32-wasi (clang -O2,
+# Debian's wasi-libc, lld), runs each on
+#   native      the gcc build,
+#   weir        BUILD_DIR/weir wasm run PROG.wasm ITERATIONS (if that command exists),
+#   wasm-interp wabt's interpreter: `--wasi` when this wabt has WASI, otherwise the
+#               export-only build of the program (no WASI imports) with
+#               --run-all-exports; it gets ITERATIONS/WABT_DIV iterations because it
+#               is ~100x slower than native,
+# checks that every engine's checksum matches native's for the same iteration count,
+# and prints CPU seconds (user+sys), per-iteration ratios to native and their
+# geometric means.
+#
+# --callgrind: instruction counts (valgrind --tool=callgrind) instead of times, with
+#              ITERATIONS/CG_DIV iterations (wasm-interp: /CG_DIV/WABT_DIV).
+# --quick:     a tenth of the iterations (smoke run).
+# Environment: WABT_DIV (default 50), CG_DIV (default 100), CC_NATIVE (gcc),
+#              CC_WASM (clang).
+set -uo pipefail
+
+quick=0
+callgrind=0
+only=""
+build=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --callgrind) callgrind=1 ;;
+    --only) shift; only=${1:-} ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) build=$1 ;;
+  esac
+  shift
+done
+build=${build:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$build" || exit 1
+build=$(cd "$build" && pwd)
+out="$build/bench-wasm"
+mkdir -p "$out"
+
+wabt_div=${WABT_DIV:-50}
+cg_div=${CG_DIV:-100}
+cc_native=${CC_NATIVE:-gcc}
+cc_wasm=${CC_WASM:-clang}
+
+# name:default-iterations (the defaults run ~1 s natively on the reference machine).
+programs="coremark:50000 matmul:1500 sha256:4000 strparse:15000 fib:1000 memops:4000"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# ---- tools ------------------------------------------------------------------------
+
+command -v "$cc_native" >/dev/null || die "$cc_native not found"
+have_wasm_cc=1
+if ! command -v "$cc_wasm" >/dev/null || ! command -v wasm-ld >/dev/null; then
+  have_wasm_cc=0
+  echo "note: $cc_wasm or wasm-ld missing: no wasm builds, native column only"
+fi
+
+weir_bin="$build/weir"
+have_weir=0
+if [ -x "$weir_bin" ] && "$weir_bin" help 2>/dev/null | grep -q '^  wasm run '; then
+  have_weir=1
+fi
+
+have_wabt=0
+wabt_mode=""
+if command -v wasm-interp >/dev/null; then
+  have_wabt=1
+  # Debian's wabt is built without WASI; probe instead of assuming.
+  printf '\0asm\1\0\0\0' >"$out/empty.wasm"
+  probe=$(wasm-interp --wasi "$out/empty.wasm" 2>&1)
+  if [[ "$probe" == *"wasi support not compiled in"* ]]; then
+    wabt_mode=export
+  else
+    wabt_mode=wasi
+  fi
+fi
+if [ "$callgrind" = 1 ] && ! command -v valgrind >/dev/null; then
+  die "--callgrind needs valgrind"
+fi
+
+# ---- build --------------------------------------------------------------------------
+
+build_native() {  # name
+  "$cc_native" -O2 -Wall -Wextra -o "$out/$1.native" "$here/$1.c" || die "native build of $1 failed"
+}
+build_wasm() {  # name
+  "$cc_wasm" --target=wasm32-wasi -O2 -Wall -Wextra -fuse-ld=lld -o "$out/$1.wasm" "$here/$1.c" \
+    || die "wasm build of $1 failed"
+}
+build_wasm_export() {  # name iterations → path
+  local path="$out/$1.export-$2.wasm"
+  if [ ! -f "$path" ] || [ "$here/$1.c" -nt "$path" ]; then
+    "$cc_wasm" --target=wasm32-wasi -O2 -DBENCH_EXPORT_ITERS="$2" -nostartfiles -Wl,--no-entry \
+      -fuse-ld=lld -o "$path" "$here/$1.c" || die "export build of $1 failed"
+  fi
+  echo "$path"
+}
+
+# ---- measuring ------------------------------------------------------------------------
+
+# run_timed OUTFILE CMD... → prints CPU seconds (user+sys) of CMD; its stdout in OUTFILE.
+run_timed() {
+  local outfile=$1; shift
+  local tfile="$out/.time"
+  /usr/bin/time -f '%U %S' -o "$tfile" "$@" >"$outfile" 2>"$outfile.err"
+  local rc=$?
+  [ $rc -eq 0 ] || { echo "FAIL(rc=$rc)"; return; }
+  awk '{ printf "%.3f", $1 + $2 }' "$tfile"
+}
+
+# run_counted OUTFILE CMD... → prints the instructions callgrind counted for CMD.
+run_counted() {
+  local outfile=$1; shift
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" >"$outfile" 2>"$outfile.err"
+  local rc=$?
+  [ $rc -eq 0 ] || { echo "FAIL(rc=$rc)"; return; }
+  sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$outfile.err" | tail -1
+}
+
+measure() {  # OUTFILE CMD...
+  if [ "$callgrind" = 1 ]; then run_counted "$@"; else run_timed "$@"; fi
+}
+
+# Checksum printed by a command-style run ("... checksum=1234abcd").
+checksum_of() { sed -n 's/.*checksum=\([0-9a-f]*\).*/\1/p' "$1" | tail -1; }
+# Checksum printed by wasm-interp --run-all-exports ("bench_main() => i32:123").
+wabt_checksum_of() {
+  local v
+  v=$(sed -n 's/.*bench_main() => i32:\([0-9]*\).*/\1/p' "$1" | tail -1)
+  [ -n "$v" ] && printf '%08x' "$v"
+}
+
+is_number() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+# ratio A_per_iter / B_per_iter: ratio VALUE_A ITERS_A VALUE_B ITERS_B
+ratio() { awk -v a="$1" -v na="$2" -v b="$3" -v nb="$4" 'BEGIN { if (b <= 0 || a <= 0) print "-"; else printf "%.2f", (a / na) / (b / nb) }'; }
+
+# ---- run ------------------------------------------------------------------------------
+
+unit="cpu s"
+[ "$callgrind" = 1 ] && unit="instr"
+echo "weir wasm benchmarks ($( [ "$callgrind" = 1 ] && echo "callgrind instruction counts" || echo "CPU seconds, user+sys"))"
+echo "native: $cc_native -O2 | wasm: $cc_wasm --target=wasm32-wasi -O2"
+[ "$have_weir" = 1 ] || echo "weir: not available ($weir_bin has no 'wasm run' command)"
+if [ "$have_wabt" = 1 ]; then
+  [ "$wabt_mode" = export ] && echo "wasm-interp: no WASI in this build; running the export-only variant with 1/$wabt_div of the iterations"
+else
+  echo "wasm-interp: not available"
+fi
+echo
+
+printf '%-9s %8s %12s %12s %8s %12s %12s %8s  %s\n' program iters "native $unit" "weir $unit" weir/nat \
+  "wabt iters" "wabt $unit" wabt/nat checksums
+weir_ratios=()
+wabt_ratios=()
+status=0
+for entry in $programs; do
+  name=${entry%%:*}
+  iters=${entry##*:}
+  [ -n "$only" ] && [ "$only" != "$name" ] && continue
+  [ "$quick" = 1 ] && iters=$(( iters / 10 > 0 ? iters / 10 : 1 ))
+  [ "$callgrind" = 1 ] && iters=$(( iters / cg_div > 0 ? iters / cg_div : 1 ))
+  wabt_iters=$(( iters / wabt_div > 0 ? iters / wabt_div : 1 ))
+
+  build_native "$name"
+  native_v=$(measure "$out/$name.native.out" "$out/$name.native" "$iters")
+  native_sum=$(checksum_of "$out/$name.native.out")
+  notes="native=$native_sum"
+
+  weir_v="n/a"; weir_r="-"
+  wabt_v="n/a"; wabt_r="-"
+  if [ "$have_wasm_cc" = 1 ]; then
+    build_wasm "$name"
+    if [ "$have_weir" = 1 ]; then
+      weir_v=$(measure "$out/$name.weir.out" "$weir_bin" wasm run "$out/$name.wasm" "$iters")
+      weir_sum=$(checksum_of "$out/$name.weir.out")
+      if [ "$weir_sum" = "$native_sum" ] && is_number "$weir_v"; then
+        weir_r=$(ratio "$weir_v" "$iters" "$native_v" "$iters")
+        weir_ratios+=("$weir_r")
+        notes+=" weir=ok"
+      else
+        notes+=" weir=MISMATCH(${weir_sum:-none})"
+        status=1
+      fi
+    fi
+    if [ "$have_wabt" = 1 ]; then
+      # The reference checksum for a different iteration count comes from native.
+      "$out/$name.native" "$wabt_iters" >"$out/$name.native-small.out"
+      want=$(checksum_of "$out/$name.native-small.out")
+      if [ "$wabt_mode" = wasi ]; then
+        wabt_v=$(measure "$out/$name.wabt.out" wasm-interp --wasi "$out/$name.wasm" -- "$wabt_iters")
+        wabt_sum=$(checksum_of "$out/$name.wabt.out")
+      else
+        module=$(build_wasm_export "$name" "$wabt_iters")
+        wabt_v=$(measure "$out/$name.wabt.out" wasm-interp "$module" --run-all-exports)
+        wabt_sum=$(wabt_checksum_of "$out/$name.wabt.out")
+      fi
+      if [ "$wabt_sum" = "$want" ] && is_number "$wabt_v"; then
+        wabt_r=$(ratio "$wabt_v" "$wabt_iters" "$native_v" "$iters")
+        wabt_ratios+=("$wabt_r")
+        notes+=" wabt=ok"
+      else
+        notes+=" wabt=MISMATCH(${wabt_sum:-none} want $want)"
+        status=1
+      fi
+    fi
+  fi
+  printf '%-9s %8s %12s %12s %8s %12s %12s %8s  %s\n' "$name" "$iters" "$native_v" "$weir_v" "$weir_r" \
+    "$wabt_iters" "$wabt_v" "$wabt_r" "$notes"
+done
+
+geomean() { printf '%s\n' "$@" | awk '$1 > 0 { s += log($1); n++ } END { if (n) printf "%.2f (%d programs)", exp(s / n), n; else print "-" }'; }
+echo
+echo "geometric mean weir/native:        $( [ ${#weir_ratios[@]} -gt 0 ] && geomean "${weir_ratios[@]}" || echo "- (weir: not available)")"
+echo "geometric mean wasm-interp/native: $( [ ${#wabt_ratios[@]} -gt 0 ] && geomean "${wabt_ratios[@]}" || echo "-")"
+[ "$callgrind" = 1 ] && echo "(ratios are per iteration; counts include process and module start-up)"
+exit $status
