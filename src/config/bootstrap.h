@@ -56,6 +56,7 @@ struct AccessLog {
   std::optional<std::string> text_format;
   std::optional<nlohmann::json> json_format;  // object; values are format strings or nested objects
   bool omit_empty_values = false;
+  std::string source;  // "file:line:col: field.path", for errors found later (format strings)
 };
 
 // --- headers and matchers ---------------------------------------------------

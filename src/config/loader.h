@@ -34,7 +34,7 @@ struct ConfigError {
 struct LoadOptions {
   size_t max_file_bytes = 4 * 1024 * 1024;
   size_t max_depth = 64;         // YAML nesting depth
-  size_t max_nodes = 500000;     // scalars + sequences + maps
+  size_t max_nodes = 100000;     // scalars + sequences + maps (aliases count per use)
   size_t max_errors = 200;       // stop collecting after this many
   // Called for every http filter once its generic shape is valid. The filter
   // registry lives above config in the dependency graph, so whoever owns it
