@@ -130,6 +130,10 @@ class ClusterInfo {
   // Idle keep-alive connections are closed after this long (Envoy's
   // common_http_protocol_options.idle_timeout default: 1h).
   std::chrono::milliseconds idleTimeout() const { return idle_timeout_; }
+  // LEAST_REQUEST: hosts sampled per pick.
+  uint32_t leastRequestChoiceCount() const { return choice_count_; }
+  // 0 = unlimited.
+  uint32_t maxRequestsPerConnection() const { return max_requests_per_connection_; }
   ResourceManager& resourceManager() const { return *resources_; }
   const ClusterStats& stats() const { return stats_; }
 
@@ -143,6 +147,8 @@ class ClusterInfo {
   std::chrono::milliseconds dns_refresh_rate_{5000};
   std::chrono::milliseconds idle_timeout_{3600 * 1000};
   uint32_t per_connection_buffer_limit_ = 1024 * 1024;
+  uint32_t choice_count_ = 2;
+  uint32_t max_requests_per_connection_ = 0;
   std::unique_ptr<ResourceManager> resources_;
   ClusterStats stats_;
 };
