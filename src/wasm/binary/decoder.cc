@@ -183,7 +183,7 @@ bool Decoder::constExpr(ConstExpr* out) {
   if (!r_.readU8(&op)) return false;
   switch (op) {
     case 0x41: {
-      int32_t v;
+      int32_t v = 0;
       if (!r_.readS32(&v)) return false;
       out->kind = ConstExpr::Kind::kI32Const;
       out->type = ValType::kI32;
@@ -191,7 +191,7 @@ bool Decoder::constExpr(ConstExpr* out) {
       break;
     }
     case 0x42: {
-      int64_t v;
+      int64_t v = 0;
       if (!r_.readS64(&v)) return false;
       out->kind = ConstExpr::Kind::kI64Const;
       out->type = ValType::kI64;
@@ -199,7 +199,7 @@ bool Decoder::constExpr(ConstExpr* out) {
       break;
     }
     case 0x43: {
-      uint32_t v;
+      uint32_t v = 0;
       if (!r_.readFixed32(&v)) return false;
       out->kind = ConstExpr::Kind::kF32Const;
       out->type = ValType::kF32;
@@ -207,7 +207,7 @@ bool Decoder::constExpr(ConstExpr* out) {
       break;
     }
     case 0x44: {
-      uint64_t v;
+      uint64_t v = 0;
       if (!r_.readFixed64(&v)) return false;
       out->kind = ConstExpr::Kind::kF64Const;
       out->type = ValType::kF64;

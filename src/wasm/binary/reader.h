@@ -49,7 +49,8 @@ class Reader {
   bool fail(std::string reason, StatusCode code = StatusCode::kInvalidArgument) {
     return failAt(pos_, std::move(reason), code);
   }
-  bool failAt(size_t offset, std::string reason, StatusCode code = StatusCode::kInvalidArgument) {
+  [[gnu::noinline, gnu::cold]] bool failAt(size_t offset, std::string reason,
+                                           StatusCode code = StatusCode::kInvalidArgument) {
     if (!err_->isSet()) {
       err_->offset = offset;
       err_->reason = std::move(reason);
@@ -120,7 +121,7 @@ class Reader {
   bool readName(std::string_view* out, uint32_t max_bytes);
 
  private:
-  bool eof() { return failAt(pos_, eof_reason_); }
+  [[gnu::noinline, gnu::cold]] bool eof() { return failAt(pos_, eof_reason_); }
   // Generic LEB128 per the spec: at most max_bytes bytes; in the last byte the
   // bits beyond `bits` must be zero (unsigned) or copies of the sign bit.
   bool readLeb(unsigned max_bytes, unsigned bits, bool is_signed, uint64_t* out);

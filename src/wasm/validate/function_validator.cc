@@ -230,33 +230,44 @@ class FunctionValidator {
 
  private:
   // --- error helpers (return false so call sites can `return fail(...)`) ---
-  bool invalidAt(size_t at, std::string reason) { return r_.failAt(at, std::move(reason), kInvalid); }
-  bool malformedAt(size_t at, std::string reason) { return r_.failAt(at, std::move(reason), kMalformed); }
-  bool typeMismatch() { return invalidAt(instr_at_, "type mismatch"); }
+  // Error paths are out of line and cold so the per-instruction hot path
+  // stays small and keeps its state in registers.
+  [[gnu::noinline, gnu::cold]] bool invalidAt(size_t at, std::string reason) { return r_.failAt(at, std::move(reason), kInvalid); }
+  [[gnu::noinline, gnu::cold]] bool malformedAt(size_t at, std::string reason) { return r_.failAt(at, std::move(reason), kMalformed); }
+  [[gnu::noinline, gnu::cold]] bool typeMismatch() { return invalidAt(instr_at_, "type mismatch"); }
 
   // --- operand stack ---
-  void push(Operand t) {
-    vals_.push_back(t);
-    if (vals_.size() > max_height_) max_height_ = static_cast<uint32_t>(vals_.size());
+  // The hot path: the current frame's height and reachability are cached in
+  // members so push/pop touch only the value buffer.
+  [[gnu::always_inline]] void push(Operand t) {
+    if (size_ == cap_) grow();
+    stack_[size_++] = t;
+    if (size_ > max_height_) max_height_ = size_;
   }
-  bool pop(Operand* out) {
-    Frame& fr = ctrls_.back();
-    if (vals_.size() == fr.height) {
-      if (fr.unreachable) {
-        *out = kUnknown;
-        return true;
-      }
+  [[gnu::noinline]] void grow() {
+    vals_.resize(vals_.size() < 64 ? 64 : vals_.size() * 2);
+    stack_ = vals_.data();
+    cap_ = static_cast<uint32_t>(vals_.size());
+  }
+  [[gnu::always_inline]] bool pop(Operand* out) {
+    if (size_ > cur_height_) {
+      *out = stack_[--size_];
+      return true;
+    }
+    if (cur_unreachable_) {
+      *out = kUnknown;
+      return true;
+    }
+    return typeMismatch();
+  }
+  [[gnu::always_inline]] bool popExpect(Operand expect) {
+    if (size_ > cur_height_) {
+      Operand actual = stack_[--size_];
+      if (actual == expect || actual == kUnknown || expect == kUnknown) return true;
       return typeMismatch();
     }
-    *out = vals_.back();
-    vals_.pop_back();
-    return true;
-  }
-  bool popExpect(Operand expect) {
-    Operand actual;
-    if (!pop(&actual)) return false;
-    if (actual != expect && actual != kUnknown && expect != kUnknown) return typeMismatch();
-    return true;
+    if (cur_unreachable_) return true;
+    return typeMismatch();
   }
   bool popList(TypeList l) {
     for (uint32_t i = l.size; i > 0; --i) {
@@ -268,25 +279,32 @@ class FunctionValidator {
     for (uint32_t i = 0; i < l.size; ++i) push(op(l.data[i]));
   }
   void setUnreachable() {
-    Frame& fr = ctrls_.back();
-    vals_.resize(fr.height);
-    fr.unreachable = true;
+    size_ = cur_height_;
+    cur_unreachable_ = true;
+    ctrls_.back().unreachable = true;
+  }
+  void syncFrame() {
+    const Frame& fr = ctrls_.back();
+    cur_height_ = fr.height;
+    cur_unreachable_ = fr.unreachable;
   }
   bool pushFrame(FrameKind kind, TypeList params, TypeList results) {
     if (ctrls_.size() > limits_.max_nesting_depth) {
       return r_.failAt(instr_at_, "blocks nested too deeply", kLimit);
     }
-    ctrls_.push_back(Frame{kind, false, params, results, static_cast<uint32_t>(vals_.size())});
+    ctrls_.push_back(Frame{kind, false, params, results, size_});
     if (ctrls_.size() > max_depth_) max_depth_ = static_cast<uint32_t>(ctrls_.size());
+    syncFrame();
     pushList(params);
     return true;
   }
   bool popFrameValues(Frame* out) {
     const Frame& fr = ctrls_.back();
     if (!popList(fr.results)) return false;
-    if (vals_.size() != fr.height) return typeMismatch();
+    if (size_ != fr.height) return typeMismatch();
     *out = fr;
     ctrls_.pop_back();
+    if (!ctrls_.empty()) syncFrame();
     return true;
   }
 
@@ -296,7 +314,7 @@ class FunctionValidator {
   bool requireMemory(size_t at);
   bool zeroByte();
   bool labelIndex(uint32_t* depth);
-  bool localIndex(Operand* type);
+  [[gnu::always_inline]] bool localIndex(Operand* type);
 
   bool instruction(uint8_t opcode);
   bool fcInstruction();
@@ -313,6 +331,11 @@ class FunctionValidator {
   std::vector<Operand>& scratch_;
   std::vector<ValType>& locals_;
   size_t instr_at_ = 0;
+  Operand* stack_ = nullptr;
+  uint32_t size_ = 0;
+  uint32_t cap_ = 0;
+  uint32_t cur_height_ = 0;
+  bool cur_unreachable_ = false;
   uint32_t max_height_ = 0;
   uint32_t max_depth_ = 0;
   bool uses_memory_ = false;
@@ -377,7 +400,7 @@ bool FunctionValidator::labelIndex(uint32_t* depth) {
   return true;
 }
 
-bool FunctionValidator::localIndex(Operand* type) {
+inline bool FunctionValidator::localIndex(Operand* type) {
   size_t at = r_.pos();
   uint32_t idx;
   if (!r_.readU32(&idx)) return false;
@@ -829,10 +852,14 @@ Status FunctionValidator::run() {
   locals_.reserve(ft.numParams() + f_.num_locals);
   locals_.assign(ft.params().begin(), ft.params().end());
   for (const LocalRun& run : f_.locals) locals_.insert(locals_.end(), run.count, run.type);
-  vals_.clear();
+  if (vals_.size() < 64) vals_.resize(64);
+  stack_ = vals_.data();
+  cap_ = static_cast<uint32_t>(vals_.size());
+  size_ = 0;
   ctrls_.clear();
   r_.setEofReason("unexpected end of section or function");
   ctrls_.push_back(Frame{FrameKind::kFunc, false, {}, {ft.results().data(), ft.numResults()}, 0});
+  syncFrame();
   max_depth_ = 1;
   while (!done_) {
     instr_at_ = r_.pos();
