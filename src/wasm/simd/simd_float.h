@@ -167,35 +167,37 @@ inline V128 f64x2Sqrt(const V128& a) {
 
 // min/max: NaN if either lane is NaN; -0 < +0.
 #if WEIR_SIMD_SSE2
+namespace detail {
+// Lanes where x or y is NaN become the canonical NaN; the others keep r.
+inline __m128 nanLanesToCanonical(__m128 r, __m128 x, __m128 y) {
+  const __m128 nan = _mm_cmpunord_ps(x, y);
+  const __m128 canonical = _mm_castsi128_ps(_mm_set1_epi32(static_cast<int>(kCanonicalNan32)));
+  return _mm_or_ps(_mm_andnot_ps(nan, r), _mm_and_ps(nan, canonical));
+}
+inline __m128d nanLanesToCanonical(__m128d r, __m128d x, __m128d y) {
+  const __m128d nan = _mm_cmpunord_pd(x, y);
+  const __m128d canonical = _mm_castsi128_pd(_mm_set1_epi64x(static_cast<long long>(kCanonicalNan64)));
+  return _mm_or_pd(_mm_andnot_pd(nan, r), _mm_and_pd(nan, canonical));
+}
+}  // namespace detail
+// minps(x, y) and minps(y, x) agree except on ±0 ties and NaN: OR-ing them turns a
+// tie into -0; AND-ing the two maxps results turns it into +0. NaN lanes are then
+// replaced wholesale.
 inline V128 f32x4Min(const V128& a, const V128& b) {
   const __m128 x = toF(a), y = toF(b);
-  // Both operand orders agree except on ties (±0) and NaN; OR-ing picks -0 for the tie.
-  const __m128 tie_to_neg = _mm_or_ps(_mm_min_ps(x, y), _mm_min_ps(y, x));
-  const __m128 nan = _mm_cmpunord_ps(x, y);
-  return fromF(_mm_or_ps(_mm_andnot_ps(nan, tie_to_neg),
-                         _mm_and_ps(nan, _mm_castsi128_ps(_mm_set1_epi32(static_cast<int>(detail::kCanonicalNan32))))));
+  return fromF(detail::nanLanesToCanonical(_mm_or_ps(_mm_min_ps(x, y), _mm_min_ps(y, x)), x, y));
 }
 inline V128 f32x4Max(const V128& a, const V128& b) {
   const __m128 x = toF(a), y = toF(b);
-  // AND-ing the two orders picks +0 for the ±0 tie.
-  const __m128 tie_to_pos = _mm_and_ps(_mm_max_ps(x, y), _mm_max_ps(y, x));
-  const __m128 nan = _mm_cmpunord_ps(x, y);
-  return fromF(_mm_or_ps(_mm_andnot_ps(nan, tie_to_pos),
-                         _mm_and_ps(nan, _mm_castsi128_ps(_mm_set1_epi32(static_cast<int>(detail::kCanonicalNan32))))));
+  return fromF(detail::nanLanesToCanonical(_mm_and_ps(_mm_max_ps(x, y), _mm_max_ps(y, x)), x, y));
 }
 inline V128 f64x2Min(const V128& a, const V128& b) {
   const __m128d x = toD(a), y = toD(b);
-  const __m128d tie_to_neg = _mm_or_pd(_mm_min_pd(x, y), _mm_min_pd(y, x));
-  const __m128d nan = _mm_cmpunord_pd(x, y);
-  return fromD(_mm_or_pd(_mm_andnot_pd(nan, tie_to_neg),
-                         _mm_and_pd(nan, _mm_castsi128_pd(_mm_set1_epi64x(static_cast<long long>(detail::kCanonicalNan64))))));
+  return fromD(detail::nanLanesToCanonical(_mm_or_pd(_mm_min_pd(x, y), _mm_min_pd(y, x)), x, y));
 }
 inline V128 f64x2Max(const V128& a, const V128& b) {
   const __m128d x = toD(a), y = toD(b);
-  const __m128d tie_to_pos = _mm_and_pd(_mm_max_pd(x, y), _mm_max_pd(y, x));
-  const __m128d nan = _mm_cmpunord_pd(x, y);
-  return fromD(_mm_or_pd(_mm_andnot_pd(nan, tie_to_pos),
-                         _mm_and_pd(nan, _mm_castsi128_pd(_mm_set1_epi64x(static_cast<long long>(detail::kCanonicalNan64))))));
+  return fromD(detail::nanLanesToCanonical(_mm_and_pd(_mm_max_pd(x, y), _mm_max_pd(y, x)), x, y));
 }
 // pmin = b < a ? b : a and pmax = a < b ? b : a are exactly minps/maxps with the
 // operands swapped (they return their second operand when the compare is false).
