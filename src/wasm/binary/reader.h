@@ -60,7 +60,10 @@ class Reader {
     return false;
   }
 
+  // On failure every read stores 0 into *out, so callers never see (and
+  // compilers never warn about) an uninitialized value.
   bool readU8(uint8_t* out) {
+    *out = 0;
     if (pos_ >= end_) return eof();
     *out = base_[pos_++];
     return true;
@@ -76,12 +79,14 @@ class Reader {
     return true;
   }
   bool readFixed32(uint32_t* out) {
+    *out = 0;
     if (end_ - pos_ < 4) return eof();
     std::memcpy(out, base_ + pos_, 4);  // little-endian hosts only (checked in reader.cc)
     pos_ += 4;
     return true;
   }
   bool readFixed64(uint64_t* out) {
+    *out = 0;
     if (end_ - pos_ < 8) return eof();
     std::memcpy(out, base_ + pos_, 8);
     pos_ += 8;
@@ -94,25 +99,29 @@ class Reader {
       *out = base_[pos_++];
       return true;
     }
-    uint64_t v;
+    uint64_t v = 0;
+    *out = 0;
     if (!readLeb(5, 32, false, &v)) return false;
     *out = static_cast<uint32_t>(v);
     return true;
   }
   bool readS32(int32_t* out) {
-    uint64_t v;
+    uint64_t v = 0;
+    *out = 0;
     if (!readLeb(5, 32, true, &v)) return false;
     *out = static_cast<int32_t>(static_cast<uint32_t>(v));
     return true;
   }
   bool readS33(int64_t* out) {
-    uint64_t v;
+    uint64_t v = 0;
+    *out = 0;
     if (!readLeb(5, 33, true, &v)) return false;
     *out = static_cast<int64_t>(v);
     return true;
   }
   bool readS64(int64_t* out) {
-    uint64_t v;
+    uint64_t v = 0;
+    *out = 0;
     if (!readLeb(10, 64, true, &v)) return false;
     *out = static_cast<int64_t>(v);
     return true;

@@ -47,11 +47,11 @@ struct TypeList {
 enum class FrameKind : uint8_t { kFunc, kBlock, kLoop, kIf, kElse };
 
 struct Frame {
-  FrameKind kind;
-  bool unreachable;
+  FrameKind kind = FrameKind::kBlock;
+  bool unreachable = false;
   TypeList params;
   TypeList results;
-  uint32_t height;
+  uint32_t height = 0;
   TypeList labelTypes() const { return kind == FrameKind::kLoop ? params : results; }
 };
 
@@ -254,10 +254,8 @@ class FunctionValidator {
       *out = stack_[--size_];
       return true;
     }
-    if (cur_unreachable_) {
-      *out = kUnknown;
-      return true;
-    }
+    *out = kUnknown;
+    if (cur_unreachable_) return true;
     return typeMismatch();
   }
   [[gnu::always_inline]] bool popExpect(Operand expect) {
@@ -448,12 +446,12 @@ bool FunctionValidator::instruction(uint8_t opcode) {
     }
     case 0x05: {  // else
       if (ctrls_.back().kind != FrameKind::kIf) return invalidAt(instr_at_, "else without matching if");
-      Frame fr;
+      Frame fr{};
       if (!popFrameValues(&fr)) return false;
       return pushFrame(FrameKind::kElse, fr.params, fr.results);
     }
     case 0x0B: {  // end
-      Frame fr;
+      Frame fr{};
       if (!popFrameValues(&fr)) return false;
       // An `if` without `else` passes its params through as the results.
       if (fr.kind == FrameKind::kIf) {
@@ -512,7 +510,7 @@ bool FunctionValidator::instruction(uint8_t opcode) {
         // push back what was popped, which may be Unknown).
         scratch_.clear();
         for (uint32_t k = l.size; k > 0; --k) {
-          Operand got;
+          Operand got = kUnknown;
           if (!pop(&got)) return false;
           Operand want = op(l.data[k - 1]);
           if (got != want && got != kUnknown) return typeMismatch();
@@ -555,11 +553,11 @@ bool FunctionValidator::instruction(uint8_t opcode) {
       return true;
     }
     case 0x1A: {  // drop
-      Operand t;
+      Operand t = kUnknown;
       return pop(&t);
     }
     case 0x1B: {  // select
-      Operand t1, t2;
+      Operand t1 = kUnknown, t2 = kUnknown;
       if (!popExpect(kI32) || !pop(&t1) || !pop(&t2)) return false;
       auto numeric = [](Operand t) { return t == kUnknown || isNumType(ValType(t)) || t == kV128; };
       if (!numeric(t1) || !numeric(t2)) return typeMismatch();
@@ -581,17 +579,17 @@ bool FunctionValidator::instruction(uint8_t opcode) {
       return true;
     }
     case 0x20: {  // local.get
-      Operand t;
+      Operand t = kUnknown;
       if (!localIndex(&t)) return false;
       push(t);
       return true;
     }
     case 0x21: {  // local.set
-      Operand t;
+      Operand t = kUnknown;
       return localIndex(&t) && popExpect(t);
     }
     case 0x22: {  // local.tee
-      Operand t;
+      Operand t = kUnknown;
       if (!localIndex(&t) || !popExpect(t)) return false;
       push(t);
       return true;
@@ -661,7 +659,7 @@ bool FunctionValidator::instruction(uint8_t opcode) {
       return true;
     }
     case 0xD1: {  // ref.is_null
-      Operand t;
+      Operand t = kUnknown;
       if (!pop(&t)) return false;
       if (t != kUnknown && !isRefType(ValType(t))) return typeMismatch();
       push(kI32);
