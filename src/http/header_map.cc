@@ -1,6 +1,7 @@
 #include "http/header_map.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace weir::http {
@@ -159,6 +160,20 @@ void HeaderMap::addLowercase(std::string_view name, std::string_view value) {
     add(known, value);
     return;
   }
+  // Name and value may both be views into this arena; reserve once so the
+  // first store cannot move the bytes the second one copies.
+  const char* base = arena_.data();
+  const size_t used = arena_.size();
+  constexpr size_t kOutside = SIZE_MAX;
+  auto offsetIn = [&](std::string_view v) {
+    return (!v.empty() && v.data() >= base && v.data() < base + used) ? static_cast<size_t>(v.data() - base)
+                                                                       : kOutside;
+  };
+  const size_t name_in = offsetIn(name);
+  const size_t value_in = offsetIn(value);
+  arena_.reserve(used + name.size() + value.size());
+  if (name_in != kOutside) name = {arena_.data() + name_in, name.size()};
+  if (value_in != kOutside) value = {arena_.data() + value_in, value.size()};
   Entry e{};
   e.known = KnownHeader::kNone;
   e.name_offset = store(name, false);

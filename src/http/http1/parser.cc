@@ -268,7 +268,11 @@ ExecuteResult Parser::execute(const char* data, size_t len) {
       case State::kHeaderLine:
       case State::kChunkSizeLine:
       case State::kTrailerLine: {
-        if (state_ == State::kStartLine && !message_begun_ && data[pos] != '\r' && data[pos] != '\n') {
+        // A message begins with the first byte of a line that is not an
+        // empty-line CR/LF (judged on the line's first byte, so the answer
+        // does not depend on how the input was split).
+        const char first = pending_.empty() ? data[pos] : pending_[0];
+        if (state_ == State::kStartLine && !message_begun_ && first != '\r' && first != '\n') {
           beginMessage();
           callbacks_.onMessageBegin();
           continue;
@@ -287,7 +291,9 @@ ExecuteResult Parser::execute(const char* data, size_t len) {
         const void* lf = std::memchr(start, '\n', avail);
         if (lf == nullptr) {
           if (pending_.size() + avail > budget) {
-            pending_.append(start, std::min<size_t>(avail, budget + 1));
+            // Keep exactly budget + 1 bytes so the diagnosis does not depend
+            // on how the input was split.
+            pending_.append(start, budget + 1 - pending_.size());
             return fail(*overlongLineError(), pos);
           }
           pending_.append(start, avail);
@@ -296,7 +302,7 @@ ExecuteResult Parser::execute(const char* data, size_t len) {
         }
         const size_t n = static_cast<const char*>(lf) - start + 1;
         if (pending_.size() + n > budget) {
-          pending_.append(start, std::min<size_t>(n, budget + 1));
+          pending_.append(start, budget + 1 - pending_.size());
           return fail(*overlongLineError(), pos);
         }
         std::string_view line;
@@ -339,8 +345,15 @@ ExecuteResult Parser::execute(const char* data, size_t len) {
         break;
       case State::kUntilClose: {
         const size_t n = len - pos;
+        const uint64_t allowed = limits_.max_body_bytes - body_total_;
+        if (n > allowed) {
+          // Deliver up to the limit first, so the outcome does not depend
+          // on how the bytes were split across reads.
+          if (allowed != 0) callbacks_.onBody(std::string_view(data + pos, static_cast<size_t>(allowed)));
+          body_total_ = limits_.max_body_bytes;
+          return fail(ParseErrorCode::kBodyTooLarge, pos + static_cast<size_t>(allowed));
+        }
         body_total_ += n;
-        if (body_total_ > limits_.max_body_bytes) return fail(ParseErrorCode::kBodyTooLarge, pos);
         const std::string_view chunk(data + pos, n);
         pos = len;
         callbacks_.onBody(chunk);

@@ -152,6 +152,19 @@ TEST(HeaderMapTest, SettingFromAViewIntoTheSameMapIsSafe) {
   EXPECT_EQ(h.get("b"), a.substr(0, 149));
 }
 
+TEST(HeaderMapTest, AddingANewNameWithAValueViewFromTheSameMapIsSafe) {
+  for (int round = 0; round < 64; ++round) {
+    HeaderMap h;
+    h.setPath("/" + std::string(round, 'p'));
+    h.add("k", "v");
+    // The value view points into the arena that storing the new name grows.
+    h.set("x-copy-of-path-" + std::to_string(round), h.path());
+    h.add(h.at(1).name, h.at(0).value);
+    EXPECT_EQ(h.getOr("x-copy-of-path-" + std::to_string(round)), h.path());
+    EXPECT_EQ(h.getAll("k").back(), h.path());
+  }
+}
+
 TEST(HeaderMapTest, ManyReplacementsKeepMemoryBounded) {
   HeaderMap h;
   h.add("x", "0");
