@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #define BENCH_NAME "fib"
-#define BENCH_DEFAULT_ITERS 1000
+#define BENCH_DEFAULT_ITERS 1200
 
 /* noinline + a volatile argument keep the compiler from turning the recursion
  * into a loop or a closed form on either target. */

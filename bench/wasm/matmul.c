@@ -8,7 +8,7 @@
 #include "bench_util.h"
 
 #define BENCH_NAME "matmul"
-#define BENCH_DEFAULT_ITERS 1500
+#define BENCH_DEFAULT_ITERS 2000
 
 #define N 128
 

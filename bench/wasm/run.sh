@@ -47,7 +47,7 @@ cc_native=${CC_NATIVE:-gcc}
 cc_wasm=${CC_WASM:-clang}
 
 # name:default-iterations (the defaults run ~1 s natively on the reference machine).
-programs="coremark:50000 matmul:1500 sha256:4000 strparse:15000 fib:1000 memops:4000"
+programs="coremark:50000 matmul:2000 sha256:4000 strparse:28000 fib:1200 memops:4000"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 

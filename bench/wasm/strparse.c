@@ -8,7 +8,7 @@
 #include "bench_util.h"
 
 #define BENCH_NAME "strparse"
-#define BENCH_DEFAULT_ITERS 15000
+#define BENCH_DEFAULT_ITERS 28000
 
 #define TEXT_BYTES (32 * 1024)
 #define TABLE_SLOTS 1024 /* power of two, > distinct identifiers */
