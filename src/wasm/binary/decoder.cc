@@ -503,16 +503,20 @@ bool Decoder::codeSection() {
     if (runs > r_.remaining()) return r_.fail("length out of bounds");
     f.locals.reserve(runs);
     uint64_t total = 0;
+    size_t over_limit_at = 0;
     for (uint32_t k = 0; k < runs; ++k) {
       size_t run_at = r_.pos();
       LocalRun run;
       if (!r_.readU32(&run.count)) return false;
       total += run.count;
+      // Overflowing u32 is malformed and wins over the configured limit, so
+      // keep scanning the (cheap, already bounded) declarations first.
       if (total > UINT32_MAX) return r_.failAt(run_at, "too many locals");
-      if (total > limits_.max_locals_per_function) return r_.failAt(run_at, "too many locals", kLimit);
+      if (total > limits_.max_locals_per_function && !over_limit_at) over_limit_at = run_at;
       if (!valType(&run.type)) return false;
-      if (run.count) f.locals.push_back(run);
+      if (run.count && !over_limit_at) f.locals.push_back(run);
     }
+    if (over_limit_at) return r_.failAt(over_limit_at, "too many locals", kLimit);
     f.num_locals = static_cast<uint32_t>(total);
     f.entry_offset = static_cast<uint32_t>(entry);
     f.body_offset = static_cast<uint32_t>(r_.pos());
