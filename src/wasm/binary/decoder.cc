@@ -254,19 +254,43 @@ bool Decoder::constExpr(ConstExpr* out) {
       if (!isKnownOpcode(op)) return r_.failAt(at, "illegal opcode");
       return r_.failAt(at, "constant expression required", kInvalid);
   }
-  size_t end_at = r_.pos();
-  uint8_t end;
-  if (!r_.readU8(&end)) return false;
-  if (end != 0x0B) {
-    // A second constant instruction leaves two values: a type error; any
-    // other instruction is not constant.
-    if (end == 0x41 || end == 0x42 || end == 0x43 || end == 0x44 || end == 0xD0 || end == 0xD2 ||
-        end == 0x23 || end == 0xFD) {
-      return r_.failAt(end_at, "type mismatch", kInvalid);
+  // Anything after the first instruction makes the expression invalid: a
+  // non-constant instruction is named as such; extra constants leave more
+  // than one value, which is a type error. Keep scanning to tell which.
+  size_t extra_at = r_.pos();
+  bool extra = false;
+  for (;;) {
+    size_t at2 = r_.pos();
+    uint8_t next;
+    if (!r_.readU8(&next)) return false;
+    if (next == 0x0B) break;
+    extra = true;
+    bool ok = true;
+    switch (next) {
+      case 0x41: { int32_t v; ok = r_.readS32(&v); break; }
+      case 0x42: { int64_t v; ok = r_.readS64(&v); break; }
+      case 0x43: ok = r_.skip(4); break;
+      case 0x44: ok = r_.skip(8); break;
+      case 0xD0: { RefType t; ok = refType(&t); break; }
+      case 0xD2:
+      case 0x23: { uint32_t v; ok = r_.readU32(&v); break; }
+      case 0xFD: {
+        uint32_t sub;
+        if (!r_.readU32(&sub)) return false;
+        if (sub != static_cast<uint32_t>(SimdOpcode::kV128Const)) {
+          if (!isKnownSimdOpcode(sub)) return r_.failAt(at2, "illegal opcode");
+          return r_.failAt(at2, "constant expression required", kInvalid);
+        }
+        ok = r_.skip(16);
+        break;
+      }
+      default:
+        if (!isKnownOpcode(next)) return r_.failAt(at2, "illegal opcode");
+        return r_.failAt(at2, "constant expression required", kInvalid);
     }
-    if (!isKnownOpcode(end)) return r_.failAt(end_at, "illegal opcode");
-    return r_.failAt(end_at, "constant expression required", kInvalid);
+    if (!ok) return false;
   }
+  if (extra) return r_.failAt(extra_at, "type mismatch", kInvalid);
   return true;
 }
 
