@@ -388,7 +388,11 @@ struct ClusterManager::Impl {
   // objects with the same address are kept, so their counters survive.
   Result<HostVector> resolveHosts(const config::Cluster& c, const HostVector& previous) {
     HostVector out;
-    auto reuse = [&](const std::string& hostname, const net::Address& a, uint32_t weight) {
+    // Envoy leaves the hostname empty for STATIC endpoints (so auto_host_rewrite
+    // does nothing there) and keeps the DNS name for the *_DNS types.
+    const bool named = c.type != config::Cluster::DiscoveryType::kStatic;
+    auto reuse = [&](const std::string& name, const net::Address& a, uint32_t weight) {
+      const std::string hostname = named ? name : std::string();
       for (const auto& h : previous) {
         if (h->address() == a && h->weight() == weight) return h;
       }

@@ -44,8 +44,8 @@ class Host {
         weight_(weight == 0 ? 1 : weight) {}
 
   const std::string& clusterName() const { return cluster_name_; }
-  // The name the address came from (STRICT_DNS / LOGICAL_DNS), or the IP for
-  // STATIC endpoints. auto_host_rewrite uses it.
+  // The name the address came from (STRICT_DNS / LOGICAL_DNS); empty for
+  // STATIC endpoints, as in Envoy. auto_host_rewrite uses it.
   const std::string& hostname() const { return hostname_; }
   const net::Address& address() const { return address_; }
   // "ip:port", computed once: access logs and /clusters print it per request.
