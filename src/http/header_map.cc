@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "http/ascii.h"
+
 namespace weir::http {
 
 namespace {
@@ -45,7 +47,7 @@ struct KnownTable {
 
 constexpr KnownTable kTable;
 
-constexpr char toLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using ascii::toLower;
 
 bool hasUpper(std::string_view s) {
   for (char c : s) {
@@ -205,11 +207,7 @@ size_t HeaderMap::findLowercase(std::string_view name, KnownHeader known) const 
     return pos == kNoEntry ? entries_.size() : pos;
   }
   for (size_t i = 0; i < entries_.size(); ++i) {
-    const Entry& e = entries_[i];
-    if (e.known == KnownHeader::kNone && e.name_length == name.size() &&
-        std::memcmp(arena_.data() + e.name_offset, name.data(), name.size()) == 0) {
-      return i;
-    }
+    if (hasName(entries_[i], name)) return i;
   }
   return entries_.size();
 }
@@ -229,6 +227,31 @@ void HeaderMap::setValue(size_t pos, std::string_view value) {
   Entry& again = entries_[pos];
   again.value_offset = offset;
   again.value_length = static_cast<uint32_t>(value.size());
+}
+
+bool HeaderMap::hasName(const Entry& e, std::string_view lname) const {
+  return e.known == KnownHeader::kNone && e.name_length == lname.size() &&
+         std::memcmp(arena_.data() + e.name_offset, lname.data(), lname.size()) == 0;
+}
+
+template <typename Pred>
+size_t HeaderMap::removeIf(size_t from, Pred pred) {
+  size_t removed = 0;
+  auto it = std::remove_if(entries_.begin() + from, entries_.end(), [&](const Entry& e) {
+    if (!pred(e)) return false;
+    const size_t name_len = nameOf(e).size();
+    if (e.known == KnownHeader::kNone) garbage_ += name_len;
+    garbage_ += e.value_length;
+    byte_size_ -= name_len + e.value_length;
+    ++removed;
+    return true;
+  });
+  if (removed != 0) {
+    entries_.erase(it, entries_.end());
+    rebuildIndex();
+  }
+  maybeCompact();
+  return removed;
 }
 
 void HeaderMap::rebuildIndex() {
@@ -261,35 +284,19 @@ void HeaderMap::maybeCompact() {
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
   LowerName lower(name);
-  const KnownHeader known = knownHeaderFromLowercase(lower.view());
+  const std::string_view lname = lower.view();
+  const KnownHeader known = knownHeaderFromLowercase(lname);
   if (known != KnownHeader::kNone) {
     set(known, value);
     return;
   }
-  const size_t pos = findLowercase(lower.view(), known);
+  const size_t pos = findLowercase(lname, known);
   if (pos == entries_.size()) {
-    addLowercase(lower.view(), value);
+    addLowercase(lname, value);
     return;
   }
   setValue(pos, value);
-  // Drop later duplicates.
-  size_t removed = 0;
-  const std::string_view lname = lower.view();
-  auto it = std::remove_if(entries_.begin() + pos + 1, entries_.end(), [&](const Entry& e) {
-    if (e.known == KnownHeader::kNone && e.name_length == lname.size() &&
-        std::memcmp(arena_.data() + e.name_offset, lname.data(), lname.size()) == 0) {
-      garbage_ += e.name_length + e.value_length;
-      byte_size_ -= e.name_length + e.value_length;
-      ++removed;
-      return true;
-    }
-    return false;
-  });
-  if (removed != 0) {
-    entries_.erase(it, entries_.end());
-    rebuildIndex();
-  }
-  maybeCompact();
+  removeIf(pos + 1, [&](const Entry& e) { return hasName(e, lname); });
 }
 
 void HeaderMap::set(KnownHeader header, std::string_view value) {
@@ -299,22 +306,7 @@ void HeaderMap::set(KnownHeader header, std::string_view value) {
     return;
   }
   setValue(pos, value);
-  const size_t name_len = kKnownNames[static_cast<size_t>(header)].size();
-  size_t removed = 0;
-  auto it = std::remove_if(entries_.begin() + pos + 1, entries_.end(), [&](const Entry& e) {
-    if (e.known == header) {
-      garbage_ += e.value_length;
-      byte_size_ -= name_len + e.value_length;
-      ++removed;
-      return true;
-    }
-    return false;
-  });
-  if (removed != 0) {
-    entries_.erase(it, entries_.end());
-    rebuildIndex();
-  }
-  maybeCompact();
+  removeIf(pos + 1, [&](const Entry& e) { return e.known == header; });
 }
 
 void HeaderMap::append(std::string_view name, std::string_view value, std::string_view separator) {
@@ -354,65 +346,18 @@ size_t HeaderMap::remove(std::string_view name) {
   const std::string_view lname = lower.view();
   const KnownHeader known = knownHeaderFromLowercase(lname);
   if (known != KnownHeader::kNone) return remove(known);
-  size_t removed = 0;
-  auto it = std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-    if (e.known == KnownHeader::kNone && e.name_length == lname.size() &&
-        std::memcmp(arena_.data() + e.name_offset, lname.data(), lname.size()) == 0) {
-      garbage_ += e.name_length + e.value_length;
-      byte_size_ -= e.name_length + e.value_length;
-      ++removed;
-      return true;
-    }
-    return false;
-  });
-  if (removed != 0) {
-    entries_.erase(it, entries_.end());
-    rebuildIndex();
-    maybeCompact();
-  }
-  return removed;
+  return removeIf(0, [&](const Entry& e) { return hasName(e, lname); });
 }
 
 size_t HeaderMap::remove(KnownHeader header) {
   if (index_[static_cast<size_t>(header)] == kNoEntry) return 0;
-  const size_t name_len = kKnownNames[static_cast<size_t>(header)].size();
-  size_t removed = 0;
-  auto it = std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-    if (e.known == header) {
-      garbage_ += e.value_length;
-      byte_size_ -= name_len + e.value_length;
-      ++removed;
-      return true;
-    }
-    return false;
-  });
-  entries_.erase(it, entries_.end());
-  rebuildIndex();
-  maybeCompact();
-  return removed;
+  return removeIf(index_[static_cast<size_t>(header)], [&](const Entry& e) { return e.known == header; });
 }
 
 size_t HeaderMap::removePrefix(std::string_view prefix) {
   LowerName lower(prefix);
   const std::string_view lp = lower.view();
-  size_t removed = 0;
-  auto it = std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-    const std::string_view n = nameOf(e);
-    if (n.substr(0, lp.size()) == lp) {
-      if (e.known == KnownHeader::kNone) garbage_ += e.name_length;
-      garbage_ += e.value_length;
-      byte_size_ -= n.size() + e.value_length;
-      ++removed;
-      return true;
-    }
-    return false;
-  });
-  if (removed != 0) {
-    entries_.erase(it, entries_.end());
-    rebuildIndex();
-    maybeCompact();
-  }
-  return removed;
+  return removeIf(0, [&](const Entry& e) { return nameOf(e).substr(0, lp.size()) == lp; });
 }
 
 void HeaderMap::clear() {
@@ -456,10 +401,7 @@ std::vector<std::string_view> HeaderMap::getAll(std::string_view name) const {
   if (known != KnownHeader::kNone) return getAll(known);
   std::vector<std::string_view> out;
   for (const Entry& e : entries_) {
-    if (e.known == KnownHeader::kNone && e.name_length == lname.size() &&
-        std::memcmp(arena_.data() + e.name_offset, lname.data(), lname.size()) == 0) {
-      out.push_back(valueOf(e));
-    }
+    if (hasName(e, lname)) out.push_back(valueOf(e));
   }
   return out;
 }

@@ -228,6 +228,12 @@ class HeaderMap {
   // Position of the first entry with this (lowercase) name, or size().
   size_t findLowercase(std::string_view lowercase_name, KnownHeader known) const;
   void setValue(size_t pos, std::string_view value);
+  // Unknown-name entry with exactly this lowercase name.
+  bool hasName(const Entry& e, std::string_view lowercase_name) const;
+  // Removes entries at or after `from` that match; keeps accounting, index
+  // and arena in order. Returns how many were removed.
+  template <typename Pred>
+  size_t removeIf(size_t from, Pred pred);
 
   std::string arena_;
   std::vector<Entry> entries_;

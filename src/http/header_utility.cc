@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <random>
 
+#include "http/ascii.h"
+
 namespace weir::http {
 
 namespace {
@@ -20,35 +22,15 @@ constexpr std::array<bool, 256> makeTokenTable() {
 }
 constexpr auto kTokenTable = makeTokenTable();
 
-bool isOws(char c) { return c == ' ' || c == '\t'; }
+using ascii::equalsIgnoreCase;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Calls f(element) for every non-empty, OWS-trimmed element of a list.
+// Calls f(element) for every non-empty element of a list.
 template <typename F>
-void forEachListElement(std::string_view list, F&& f) {
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string_view element = trimOws(list.substr(start, comma - start));
-    if (!element.empty()) f(element);
-    start = comma + 1;
-  }
+void forEachNonEmpty(std::string_view list, F&& f) {
+  ascii::forEachListElement(list, [&](std::string_view e) {
+    if (!e.empty()) f(e);
+    return true;
+  });
 }
 
 }  // namespace
@@ -64,7 +46,7 @@ bool isToken(std::string_view s) {
 bool isValidHeaderName(std::string_view name) { return isToken(name); }
 
 bool isValidHeaderValue(std::string_view value) {
-  if (!value.empty() && (isOws(value.front()) || isOws(value.back()))) return false;
+  if (!value.empty() && (ascii::isOws(value.front()) || ascii::isOws(value.back()))) return false;
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
     if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
@@ -76,7 +58,7 @@ bool headerListContains(const HeaderMap& headers, KnownHeader header, std::strin
   if (!headers.has(header)) return false;
   bool found = false;
   for (std::string_view value : headers.getAll(header)) {
-    forEachListElement(value, [&](std::string_view e) {
+    forEachNonEmpty(value, [&](std::string_view e) {
       if (equalsIgnoreCase(e, token)) found = true;
     });
   }
@@ -89,7 +71,7 @@ size_t removeHopByHop(HeaderMap& headers) {
   if (headers.has(KnownHeader::kConnection)) {
     std::vector<std::string> named;
     for (std::string_view value : headers.getAll(KnownHeader::kConnection)) {
-      forEachListElement(value, [&](std::string_view e) {
+      forEachNonEmpty(value, [&](std::string_view e) {
         // Never let a client strip pseudo-headers or Host through Connection.
         if (isToken(e)) named.emplace_back(e);
       });

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include "http/ascii.h"
+
 namespace weir::http::http1 {
 
 namespace {
@@ -41,37 +43,11 @@ constexpr std::array<uint8_t, 256> makeClasses() {
 constexpr auto kClass = makeClasses();
 
 inline bool is(char c, uint8_t cls) { return (kClass[static_cast<unsigned char>(c)] & cls) != 0; }
-inline bool isWs(char c) { return c == ' ' || c == '\t'; }
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trimWs(std::string_view s) {
-  while (!s.empty() && isWs(s.front())) s.remove_prefix(1);
-  while (!s.empty() && isWs(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Splits a list field value; f(element) returns false to stop. Empty elements
-// are passed through so callers can decide whether they are an error.
-template <typename F>
-bool forEachElement(std::string_view list, F&& f) {
-  size_t start = 0;
-  while (true) {
-    size_t comma = list.find(',', start);
-    const bool last = comma == std::string_view::npos;
-    if (last) comma = list.size();
-    if (!f(trimWs(list.substr(start, comma - start)))) return false;
-    if (last) return true;
-    start = comma + 1;
-  }
-}
+using ascii::equalsIgnoreCase;
+using ascii::forEachListElement;
+using ascii::trimOws;
+inline bool isWs(char c) { return ascii::isOws(c); }
+inline char lower(char c) { return ascii::toLower(c); }
 
 bool validHost(std::string_view host) {
   if (host.empty()) return false;
@@ -559,7 +535,7 @@ std::optional<ParseErrorCode> Parser::parseField(std::string_view line, bool tra
       return ParseErrorCode::kInvalidHeaderName;
     }
   }
-  const std::string_view value = trimWs(line.substr(colon + 1));
+  const std::string_view value = trimOws(line.substr(colon + 1));
 
   if (++field_count_ > limits_.max_header_count) {
     return trailer ? ParseErrorCode::kTrailerBytesExceeded : ParseErrorCode::kHeaderCountExceeded;
@@ -605,7 +581,7 @@ std::optional<ParseErrorCode> Parser::parseField(std::string_view line, bool tra
     case KnownHeader::kTransferEncoding: {
       facts_.transfer_encoding = true;
       std::optional<ParseErrorCode> err;
-      forEachElement(value, [&](std::string_view coding) {
+      forEachListElement(value, [&](std::string_view coding) {
         if (coding.empty() || coding.find(';') != std::string_view::npos) {
           err = ParseErrorCode::kInvalidTransferEncoding;
           return false;
@@ -635,7 +611,7 @@ std::optional<ParseErrorCode> Parser::parseField(std::string_view line, bool tra
       break;
     }
     case KnownHeader::kConnection:
-      forEachElement(value, [&](std::string_view token) {
+      forEachListElement(value, [&](std::string_view token) {
         if (equalsIgnoreCase(token, "close")) facts_.connection_close = true;
         else if (equalsIgnoreCase(token, "keep-alive")) facts_.connection_keep_alive = true;
         else if (equalsIgnoreCase(token, "upgrade")) facts_.connection_upgrade = true;
