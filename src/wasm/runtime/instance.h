@@ -182,7 +182,10 @@ class Instance {
   static bool signatureMatches(const FuncType& t, const Value* args, size_t nargs, ValType result,
                                size_t nresults);
   template <typename R>
-  static constexpr ValType resultType() { return WasmTypeOf<R>::kType; }
+  static constexpr ValType resultType() {
+    if constexpr (std::is_same_v<R, Unit>) return ValType::kI32;
+    else return WasmTypeOf<R>::kType;
+  }
   Status initialize(ImportResolver& resolver);
   bool escaped_ = false;  // references to this instance may outlive a failed instantiation
 };

@@ -1,0 +1,297 @@
+// The embedding API end to end: compile WAT (via wabt's wat2wasm), link host
+// functions, call exports, and check traps, limits and the interrupt.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "wasm/runtime/engine.h"
+#include "wasm/runtime/instance.h"
+
+namespace weir::wasm::runtime {
+namespace {
+
+std::vector<uint8_t> watToWasm(const std::string& wat) {
+  char dir[] = "/tmp/weir-wat-XXXXXX";
+  if (!mkdtemp(dir)) return {};
+  std::string in = std::string(dir) + "/m.wat", out = std::string(dir) + "/m.wasm";
+  std::ofstream(in) << wat;
+  std::string cmd = "wat2wasm --enable-all --debug-names " + in + " -o " + out;
+  std::vector<uint8_t> bytes;
+  if (std::system(cmd.c_str()) == 0) {
+    std::ifstream f(out, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  rmdir(dir);
+  return bytes;
+}
+
+std::shared_ptr<const Module> compileWat(const std::string& wat) {
+  auto bytes = watToWasm(wat);
+  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
+  Engine engine;
+  auto m = engine.compile(bytes);
+  EXPECT_TRUE(m.isOk()) << m.status().message();
+  return m.isOk() ? m.value() : nullptr;
+}
+
+std::unique_ptr<Instance> instantiate(const std::string& wat, ImportResolver* resolver = nullptr,
+                                      const InstanceLimits& limits = {}) {
+  auto m = compileWat(wat);
+  if (!m) return nullptr;
+  Linker empty;
+  auto inst = Instance::instantiate(m, resolver ? *resolver : empty, limits);
+  EXPECT_TRUE(inst.isOk()) << inst.status().message();
+  return inst.isOk() ? std::move(inst.value()) : nullptr;
+}
+
+TEST(RuntimeApi, TypedCallHelperReturnsResult) {
+  auto inst = instantiate(R"((module (func (export "add") (param i32 i32) (result i32)
+                               local.get 0 local.get 1 i32.add)))");
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("add", 40, 2);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), 42);
+}
+
+TEST(RuntimeApi, TypedCallHelperRejectsWrongSignature) {
+  auto inst = instantiate(R"((module (func (export "f") (param i64) (result i64) local.get 0)))");
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("f", 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kHostError);
+}
+
+TEST(RuntimeApi, RecursiveFibonacciComputesCorrectValue) {
+  auto inst = instantiate(R"((module (func $fib (export "fib") (param i32) (result i32)
+      local.get 0 i32.const 2 i32.lt_u
+      if (result i32) local.get 0
+      else local.get 0 i32.const 1 i32.sub call $fib local.get 0 i32.const 2 i32.sub call $fib i32.add end)))");
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("fib", 20);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), 6765);
+}
+
+struct HostState {
+  int calls = 0;
+  int64_t last = 0;
+};
+
+Status hostAccumulate(Caller& caller, void* user, const Value* args, Value* results) {
+  auto* st = static_cast<HostState*>(user);
+  ++st->calls;
+  st->last = args[0].i64;
+  // Reads guest memory through the checked accessor.
+  auto bytes = caller.memory()->span(0, 4);
+  if (!bytes) return invalidArgument("no memory");
+  results[0] = Value::fromI64(args[0].i64 * 2 + (*bytes)[0]);
+  return Status::ok();
+}
+
+TEST(RuntimeApi, HostFunctionSeesArgumentsUserDataAndCallerMemory) {
+  HostState st;
+  Linker linker;
+  linker.defineFunc("env", "twice", FuncType({ValType::kI64}, {ValType::kI64}), &hostAccumulate, &st);
+  auto inst = instantiate(R"((module (import "env" "twice" (func $t (param i64) (result i64)))
+      (memory 1) (data (i32.const 0) "\05")
+      (func (export "go") (param i64) (result i64) local.get 0 call $t)))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int64_t>("go", int64_t{10});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), 25);
+  EXPECT_EQ(st.calls, 1);
+  EXPECT_EQ(st.last, 10);
+}
+
+Status hostFails(Caller&, void*, const Value*, Value*) { return invalidArgument("denied by host"); }
+
+TEST(RuntimeApi, HostErrorBecomesTrapWithMessage) {
+  Linker linker;
+  linker.defineFunc("env", "fail", FuncType({}, {}), &hostFails);
+  auto inst = instantiate(R"((module (import "env" "fail" (func $f)) (func (export "go") call $f)))", &linker);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<Unit>("go");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kHostError);
+  EXPECT_EQ(r.trap().message, "denied by host");
+}
+
+TEST(RuntimeApi, MissingImportFailsToLinkWithName) {
+  auto m = compileWat(R"((module (import "env" "nope" (func))))");
+  ASSERT_TRUE(m);
+  Linker linker;
+  auto inst = Instance::instantiate(m, linker);
+  ASSERT_FALSE(inst.isOk());
+  EXPECT_NE(inst.status().message().find("unknown import: env.nope"), std::string::npos);
+}
+
+TEST(RuntimeApi, ImportWithWrongSignatureIsIncompatible) {
+  Linker linker;
+  linker.defineFunc("env", "f", FuncType({ValType::kI32}, {}), &hostFails);
+  auto m = compileWat(R"((module (import "env" "f" (func (param i64)))))");
+  ASSERT_TRUE(m);
+  auto inst = Instance::instantiate(m, linker);
+  ASSERT_FALSE(inst.isOk());
+  EXPECT_NE(inst.status().message().find("incompatible import type"), std::string::npos);
+}
+
+TEST(RuntimeApi, MemorySpanIsBoundsChecked) {
+  auto inst = instantiate(R"((module (memory (export "mem") 1)))");
+  ASSERT_TRUE(inst);
+  Memory* mem = inst->memory();
+  ASSERT_NE(mem, nullptr);
+  EXPECT_TRUE(mem->span(0, kPageSize).has_value());
+  EXPECT_FALSE(mem->span(kPageSize - 3, 4).has_value());
+  EXPECT_FALSE(mem->span(UINT64_MAX, 2).has_value());
+  EXPECT_TRUE(mem->write(10, "hi", 2));
+  char buf[2];
+  EXPECT_TRUE(mem->read(10, buf, 2));
+  EXPECT_EQ(std::string(buf, 2), "hi");
+}
+
+TEST(RuntimeTraps, OutOfBoundsLoadTrapsWithBacktraceNames) {
+  auto inst = instantiate(R"((module (memory 1)
+      (func $inner (param i32) (result i32) local.get 0 i32.load)
+      (func $outer (export "outer") (result i32) i32.const 65534 call $inner)))");
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("outer");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  ASSERT_EQ(r.trap().backtrace.size(), 2u);
+  EXPECT_EQ(r.trap().backtrace[0].func_name, "inner");
+  EXPECT_EQ(r.trap().backtrace[1].func_name, "outer");
+  EXPECT_NE(r.trap().toString().find("$inner"), std::string::npos);
+}
+
+TEST(RuntimeTraps, IntegerDivisionTrapsAreDistinguished) {
+  auto inst = instantiate(R"((module (func (export "div") (param i32 i32) (result i32)
+                               local.get 0 local.get 1 i32.div_s)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("div", 1, 0).trap().kind, TrapKind::kIntegerDivideByZero);
+  EXPECT_EQ(inst->call<int32_t>("div", INT32_MIN, -1).trap().kind, TrapKind::kIntegerOverflow);
+  EXPECT_EQ(inst->call<int32_t>("div", -7, 2).value(), -3);
+}
+
+TEST(RuntimeLimits, DeepRecursionTrapsAsCallStackExhausted) {
+  InstanceLimits limits;
+  limits.max_call_depth = 1000;
+  auto inst = instantiate(R"((module (func $r (export "r") (param i32) (result i32)
+                               local.get 0 i32.const 1 i32.add call $r)))",
+                          nullptr, limits);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("r", 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kCallStackExhausted);
+  // The instance stays usable after the trap.
+  auto again = inst->call<int32_t>("r", 0);
+  EXPECT_EQ(again.trap().kind, TrapKind::kCallStackExhausted);
+}
+
+TEST(RuntimeLimits, DefaultLimitsStopUnboundedRecursionWithoutNativeOverflow) {
+  auto inst = instantiate(R"((module (func $r (export "r") call $r)))");
+  ASSERT_TRUE(inst);
+  auto r = inst->call<Unit>("r");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kCallStackExhausted);
+}
+
+TEST(RuntimeLimits, MemoryGrowStopsAtInstanceLimit) {
+  InstanceLimits limits;
+  limits.max_memory_pages = 3;
+  auto inst = instantiate(R"((module (memory 1)
+      (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)))",
+                          nullptr, limits);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("grow", 2).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("grow", 1).value(), -1);
+  EXPECT_EQ(inst->memory()->pages(), 3u);
+}
+
+TEST(RuntimeLimits, InterruptFromAnotherThreadStopsInfiniteLoopWithin10ms) {
+  auto inst = instantiate(R"((module (func (export "spin") (loop br 0))))");
+  ASSERT_TRUE(inst);
+  std::atomic<bool> started{false};
+  std::atomic<int64_t> interrupted_at{0};
+  std::thread stopper([&] {
+    while (!started.load()) std::this_thread::yield();
+    // Let the loop run for a while first so the interrupt hits a hot loop.
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    while (std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    interrupted_at = std::chrono::steady_clock::now().time_since_epoch().count();
+    inst->interrupt();
+  });
+  started = true;
+  auto r = inst->call<Unit>("spin");
+  auto stopped_at = std::chrono::steady_clock::now().time_since_epoch().count();
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kInterrupted);
+  auto latency = std::chrono::nanoseconds(stopped_at - interrupted_at.load());
+  EXPECT_LT(latency, std::chrono::milliseconds(10));
+  inst->clearInterrupt();
+}
+
+TEST(RuntimeLimits, FuelRunsOutInLoop) {
+  auto inst = instantiate(R"((module (func (export "spin") (loop br 0))))");
+  ASSERT_TRUE(inst);
+  inst->setFuel(1000);
+  auto r = inst->call<Unit>("spin");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kOutOfFuel);
+  EXPECT_EQ(inst->fuel(), 0u);
+}
+
+TEST(RuntimeLinking, InstancesShareExportedMemoryAndTable) {
+  auto a = instantiate(R"((module (memory (export "mem") 1) (table (export "tab") 2 funcref)
+      (func $seven (result i32) i32.const 7) (elem (i32.const 0) $seven)))");
+  ASSERT_TRUE(a);
+  Linker linker;
+  linker.defineInstance("a", *a);
+  auto b = instantiate(R"((module (import "a" "mem" (memory 1)) (import "a" "tab" (table 1 funcref))
+      (type $t (func (result i32)))
+      (func (export "poke") i32.const 8 i32.const 99 i32.store)
+      (func (export "callit") (result i32) i32.const 0 call_indirect (type $t))))",
+                       &linker);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->call<Unit>("poke").ok());
+  uint32_t v = 0;
+  ASSERT_TRUE(a->memory()->read(8, &v, 4));
+  EXPECT_EQ(v, 99u);
+  EXPECT_EQ(b->call<int32_t>("callit").value(), 7);
+}
+
+TEST(RuntimeInterp, LocalSetFusionKeepsPendingLocalReads) {
+  // local.get 0 is still on the stack when local 0 is overwritten: the old
+  // value must be the one added.
+  auto inst = instantiate(R"((module (func (export "f") (param i32) (result i32)
+      local.get 0
+      local.get 0 i32.const 10 i32.add local.set 0
+      local.get 0 i32.add)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("f", 1).value(), 12);
+}
+
+TEST(RuntimeInterp, CompareAndBranchFusionLoopsCorrectly) {
+  auto inst = instantiate(R"((module (func (export "sum") (param i32) (result i32) (local i32 i32)
+      block loop
+        local.get 1 local.get 0 i32.ge_s br_if 1
+        local.get 2 local.get 1 i32.add local.set 2
+        local.get 1 i32.const 1 i32.add local.set 1
+        br 0 end end local.get 2)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("sum", 100).value(), 4950);
+}
+
+}  // namespace
+}  // namespace weir::wasm::runtime
