@@ -739,6 +739,39 @@ TEST(Http1SmugglingTest, StatusCodesMapAsDocumented) {
   }
 }
 
+// The byte scans work on 16-byte blocks; put the bad byte at every offset of
+// long lines so block boundaries and tails are all covered.
+TEST(Http1SmugglingTest, BadBytesAreFoundAtEveryPositionOfLongLines) {
+  for (size_t at = 0; at < 40; ++at) {
+    std::string value(40, 'v');
+    value[5] = '\t';
+    value[9] = '\x80';
+    const std::string ok_req = "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + value + "\r\n\r\n";
+    EXPECT_FALSE(run(Type::kRequest, ok_req).error) << at;
+    for (const auto& [byte, code] : std::vector<std::pair<char, ParseErrorCode>>{
+             {'\x01', ParseErrorCode::kInvalidHeaderValue},
+             {'\x7f', ParseErrorCode::kInvalidHeaderValue},
+             {'\x1f', ParseErrorCode::kInvalidHeaderValue},
+             {'\0', ParseErrorCode::kNulCharacter},
+             {'\r', ParseErrorCode::kBareCr}}) {
+      std::string bad = value;
+      bad[at] = byte;
+      if (at == 0 || at == 39) bad = "a" + bad + "z";  // keep OWS trimming out of the way
+      const std::string req = "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + bad + "\r\n\r\n";
+      EXPECT_EQ(codeOf(run(Type::kRequest, req)), code) << "at=" << at << " byte=" << int(byte);
+    }
+    std::string target = "/" + std::string(40, 't');
+    EXPECT_FALSE(run(Type::kRequest, "GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n").error);
+    for (char byte : {'\x7f', '\x80', '\x1f', '\xff'}) {
+      std::string bad = target;
+      bad[at + 1] = byte;
+      EXPECT_EQ(codeOf(run(Type::kRequest, "GET " + bad + " HTTP/1.1\r\nHost: a\r\n\r\n")),
+                ParseErrorCode::kInvalidRequestTarget)
+          << "at=" << at << " byte=" << int(byte);
+    }
+  }
+}
+
 TEST(Http1SmugglingTest, NearMissesAreAccepted) {
   Outcome o = run(Type::kRequest, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length:  005 \r\n\r\nabcde");
   ASSERT_FALSE(o.error) << dump(o);
