@@ -94,9 +94,14 @@ class Reader {
   }
 
   bool readU32(uint32_t* out) {
-    // Fast path: single byte.
+    // Fast paths: one or two bytes cover nearly all indices and offsets.
     if (pos_ < end_ && base_[pos_] < 0x80) {
       *out = base_[pos_++];
+      return true;
+    }
+    if (end_ - pos_ >= 2 && base_[pos_ + 1] < 0x80) {
+      *out = (base_[pos_] & 0x7Fu) | (static_cast<uint32_t>(base_[pos_ + 1]) << 7);
+      pos_ += 2;
       return true;
     }
     uint64_t v = 0;
@@ -106,6 +111,11 @@ class Reader {
     return true;
   }
   bool readS32(int32_t* out) {
+    // Fast path: one byte, bit 6 is the sign.
+    if (pos_ < end_ && base_[pos_] < 0x80) {
+      *out = static_cast<int32_t>(static_cast<uint32_t>(base_[pos_++]) << 25) >> 25;
+      return true;
+    }
     uint64_t v = 0;
     *out = 0;
     if (!readLeb(5, 32, true, &v)) return false;
@@ -120,6 +130,10 @@ class Reader {
     return true;
   }
   bool readS64(int64_t* out) {
+    if (pos_ < end_ && base_[pos_] < 0x80) {
+      *out = static_cast<int64_t>(static_cast<uint64_t>(base_[pos_++]) << 57) >> 57;
+      return true;
+    }
     uint64_t v = 0;
     *out = 0;
     if (!readLeb(10, 64, true, &v)) return false;

@@ -314,7 +314,9 @@ class FunctionValidator {
   bool labelIndex(uint32_t* depth);
   [[gnu::always_inline]] bool localIndex(Operand* type);
 
-  bool instruction(uint8_t opcode);
+  // Inlined into the dispatch loop: a call per instruction would spill and
+  // restore the validator state in every prologue.
+  [[gnu::always_inline]] bool instruction(uint8_t opcode);
   bool fcInstruction();
   bool simdInstruction();
 
@@ -407,7 +409,7 @@ inline bool FunctionValidator::localIndex(Operand* type) {
   return true;
 }
 
-bool FunctionValidator::instruction(uint8_t opcode) {
+inline bool FunctionValidator::instruction(uint8_t opcode) {
   // Numeric instructions: table-driven.
   if (opcode >= 0x45 && opcode <= 0xC4) {
     const NumSig& s = kNumericSigs[opcode];
