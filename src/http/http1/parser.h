@@ -32,6 +32,8 @@
 //   and the message ends only with finish().
 // - finish() tells the parser the peer closed its side: it completes a
 //   read-until-close response body, and is an error mid-message.
+// - Callbacks must not destroy the parser or call execute() re-entrantly;
+//   defer both (pause() and return, or use deferred deletion).
 //
 // What is accepted and rejected, and why: docs/http1-codec.md.
 #pragma once
