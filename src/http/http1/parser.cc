@@ -522,7 +522,8 @@ std::optional<ParseErrorCode> Parser::parseRequestLine(std::string_view line) {
   const std::string_view path = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
   absolute_target_ = true;
   headers_.add(KnownHeader::kScheme, equalsIgnoreCase(scheme, "http") ? "http" : "https");
-  headers_.add(KnownHeader::kAuthority, authority);
+  // Same pseudo-header order as origin-form (:authority last, where Host
+  // would have put it), so a re-encoded request parses back identically.
   if (path.empty()) {
     headers_.add(KnownHeader::kPath, "/");
   } else if (path[0] == '?') {
@@ -532,6 +533,7 @@ std::optional<ParseErrorCode> Parser::parseRequestLine(std::string_view line) {
   } else {
     headers_.add(KnownHeader::kPath, path);
   }
+  headers_.add(KnownHeader::kAuthority, authority);
   return std::nullopt;
 }
 
