@@ -54,14 +54,14 @@ std::string errorOf(const Bytes& b, const DecodeLimits& limits = {}) {
   return r.isOk() ? "ok" : r.status().message();
 }
 
-TEST(DecodeModule, AcceptsEmptyModule) {
+TEST(WasmDecode, AcceptsEmptyModule) {
   auto r = decodeModule(header());
   ASSERT_TRUE(r.isOk()) << r.status().message();
   EXPECT_EQ((*r)->bytes.size(), 8u);
   EXPECT_EQ((*r)->numFuncs(), 0u);
 }
 
-TEST(DecodeModule, RejectsBadHeaderWithSpecWording) {
+TEST(WasmDecode, RejectsBadHeaderWithSpecWording) {
   EXPECT_EQ(errorOf({}), "unexpected end at offset 0");
   EXPECT_EQ(errorOf({0x00, 0x61, 0x73}), "unexpected end at offset 3");
   EXPECT_EQ(errorOf({'a', 's', 'm', 0x00}), "magic header not detected at offset 0");
@@ -70,13 +70,13 @@ TEST(DecodeModule, RejectsBadHeaderWithSpecWording) {
   EXPECT_EQ(errorKind(r.status()), ErrorKind::kMalformed);
 }
 
-TEST(DecodeModule, RejectsUnknownSectionIdAtItsOffset) {
+TEST(WasmDecode, RejectsUnknownSectionIdAtItsOffset) {
   Bytes m = header();
   section(m, 13, {});
   EXPECT_EQ(errorOf(m), "malformed section id at offset 8");
 }
 
-TEST(DecodeModule, RejectsSectionsOutOfOrderOrRepeated) {
+TEST(WasmDecode, RejectsSectionsOutOfOrderOrRepeated) {
   Bytes m = header();
   section(m, 3, {0x00});
   section(m, 1, {0x00});
@@ -87,7 +87,7 @@ TEST(DecodeModule, RejectsSectionsOutOfOrderOrRepeated) {
   EXPECT_NE(errorOf(twice).find("unexpected content after last section"), std::string::npos);
 }
 
-TEST(DecodeModule, AcceptsDataCountBetweenElementAndCode) {
+TEST(WasmDecode, AcceptsDataCountBetweenElementAndCode) {
   Bytes m = header();
   section(m, 5, {0x01, 0x00, 0x01});                    // memory 1
   section(m, 12, {0x01});                               // data count 1
@@ -100,7 +100,7 @@ TEST(DecodeModule, AcceptsDataCountBetweenElementAndCode) {
   EXPECT_EQ(std::string(payload.begin(), payload.end()), "hi");
 }
 
-TEST(DecodeModule, RejectsDataCountThatDisagreesWithDataSection) {
+TEST(WasmDecode, RejectsDataCountThatDisagreesWithDataSection) {
   Bytes m = header();
   section(m, 5, {0x01, 0x00, 0x01});
   section(m, 12, {0x02});
@@ -108,13 +108,13 @@ TEST(DecodeModule, RejectsDataCountThatDisagreesWithDataSection) {
   EXPECT_NE(errorOf(m).find("data count and data section have inconsistent lengths"), std::string::npos);
 }
 
-TEST(DecodeModule, RejectsSectionWhosePayloadIsLongerThanItsContents) {
+TEST(WasmDecode, RejectsSectionWhosePayloadIsLongerThanItsContents) {
   Bytes m = header();
   section(m, 1, {0x00, 0x00});  // count 0 then a stray byte
   EXPECT_EQ(errorOf(m), "section size mismatch at offset 11");
 }
 
-TEST(DecodeModule, EnforcesLeb128LengthAndUnusedBits) {
+TEST(WasmDecode, EnforcesLeb128LengthAndUnusedBits) {
   // Type section count encoded in 5 bytes with a continuation bit: too long.
   Bytes overlong = header();
   section(overlong, 1, {0x80, 0x80, 0x80, 0x80, 0x80, 0x00});
@@ -134,7 +134,7 @@ TEST(DecodeModule, EnforcesLeb128LengthAndUnusedBits) {
   EXPECT_EQ(errorOf(moduleWithBody({0x00, 0x41, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x1A, 0x0B})), "ok");
 }
 
-TEST(DecodeModule, RejectsMalformedUtf8Names) {
+TEST(WasmDecode, RejectsMalformedUtf8Names) {
   for (Bytes bad : {Bytes{0xC0, 0x80}, Bytes{0xED, 0xA0, 0x80}, Bytes{0xF4, 0x90, 0x80, 0x80}, Bytes{0x80},
                     Bytes{0xE2, 0x82}}) {
     Bytes imp = {0x01};
@@ -158,7 +158,7 @@ TEST(DecodeModule, RejectsMalformedUtf8Names) {
   EXPECT_EQ((*r)->num_imported_globals, 1u);
 }
 
-TEST(DecodeModule, DecodesImportsOfEveryKind) {
+TEST(WasmDecode, DecodesImportsOfEveryKind) {
   Bytes m = header();
   section(m, 1, {0x01, 0x60, 0x01, 0x7F, 0x01, 0x7E});  // (i32) -> (i64)
   Bytes imp = {0x04};
@@ -179,7 +179,7 @@ TEST(DecodeModule, DecodesImportsOfEveryKind) {
   EXPECT_EQ(mod.importedGlobal(0)->field, "g");
 }
 
-TEST(DecodeModule, RejectsUnknownImportKindAndMutability) {
+TEST(WasmDecode, RejectsUnknownImportKindAndMutability) {
   Bytes imp = {0x01};
   name(imp, "a"), name(imp, "b"), imp.insert(imp.end(), {0x04, 0x00});
   Bytes m = header();
@@ -192,7 +192,7 @@ TEST(DecodeModule, RejectsUnknownImportKindAndMutability) {
   EXPECT_NE(errorOf(m2).find("malformed mutability"), std::string::npos);
 }
 
-TEST(DecodeModule, DecodesAllEightElementSegmentEncodings) {
+TEST(WasmDecode, DecodesAllEightElementSegmentEncodings) {
   Bytes m = header();
   section(m, 1, {0x01, 0x60, 0x00, 0x00});
   section(m, 3, {0x01, 0x00});
@@ -227,13 +227,13 @@ TEST(DecodeModule, DecodesAllEightElementSegmentEncodings) {
   EXPECT_EQ(e[0].items[0].kind, ConstExpr::Kind::kRefFunc);  // funcidx form normalized
 }
 
-TEST(DecodeModule, RejectsElementSegmentFlagsAboveSeven) {
+TEST(WasmDecode, RejectsElementSegmentFlagsAboveSeven) {
   Bytes m = header();
   section(m, 9, {0x01, 0x08});
   EXPECT_NE(errorOf(m).find("malformed elements segment kind"), std::string::npos);
 }
 
-TEST(DecodeModule, FunctionBodiesAreRangesOfTheRetainedBinary) {
+TEST(WasmDecode, FunctionBodiesAreRangesOfTheRetainedBinary) {
   Bytes body = {0x02, 0x01, 0x7F, 0x02, 0x7E, 0x41, 0x07, 0x1A, 0x0B};  // 1 i32 + 2 i64 locals
   auto r = decodeModule(moduleWithBody(body));
   ASSERT_TRUE(r.isOk()) << r.status().message();
@@ -247,7 +247,7 @@ TEST(DecodeModule, FunctionBodiesAreRangesOfTheRetainedBinary) {
   EXPECT_EQ(f.end_offset - f.entry_offset, body.size());
 }
 
-TEST(DecodeModule, RejectsFunctionAndCodeCountMismatch) {
+TEST(WasmDecode, RejectsFunctionAndCodeCountMismatch) {
   Bytes m = header();
   section(m, 1, {0x01, 0x60, 0x00, 0x00});
   section(m, 3, {0x02, 0x00, 0x00});
@@ -259,7 +259,7 @@ TEST(DecodeModule, RejectsFunctionAndCodeCountMismatch) {
   EXPECT_NE(errorOf(no_code).find("function and code section have inconsistent lengths"), std::string::npos);
 }
 
-TEST(DecodeModule, LocalCountsAreBoundedBySpecAndByLimits) {
+TEST(WasmDecode, LocalCountsAreBoundedBySpecAndByLimits) {
   // 0xFFFFFFFF + 2 locals overflows u32: malformed per the spec.
   Bytes huge = moduleWithBody({0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x7F, 0x02, 0x7E, 0x0B});
   auto r = decodeModule(huge);
@@ -275,7 +275,7 @@ TEST(DecodeModule, LocalCountsAreBoundedBySpecAndByLimits) {
   EXPECT_TRUE(decodeModule(moduleWithBody({0x01, 0xE8, 0x07, 0x7F, 0x0B}), limits).isOk());  // exactly 1000
 }
 
-TEST(DecodeModule, AppliesModuleSizeAndCountLimits) {
+TEST(WasmDecode, AppliesModuleSizeAndCountLimits) {
   DecodeLimits small;
   small.max_module_bytes = 8;
   EXPECT_TRUE(decodeModule(header(), small).isOk());
@@ -292,7 +292,7 @@ TEST(DecodeModule, AppliesModuleSizeAndCountLimits) {
   EXPECT_EQ(errorKind(t.status()), ErrorKind::kLimit);
 }
 
-TEST(DecodeModule, CountLargerThanRemainingBytesFailsWithoutHugeAllocation) {
+TEST(WasmDecode, CountLargerThanRemainingBytesFailsWithoutHugeAllocation) {
   Bytes m = header();
   section(m, 1, {0xFF, 0xFF, 0xFF, 0x0F});  // ~33M types declared, none present
   DecodeLimits unlimited;
@@ -302,7 +302,7 @@ TEST(DecodeModule, CountLargerThanRemainingBytesFailsWithoutHugeAllocation) {
   EXPECT_EQ(errorKind(r.status()), ErrorKind::kMalformed);
 }
 
-TEST(DecodeModule, ParsesNameSectionForModuleFunctionsAndLocals) {
+TEST(WasmDecode, ParsesNameSectionForModuleFunctionsAndLocals) {
   Bytes payload;
   name(payload, "name");
   Bytes mod_sub;
@@ -335,7 +335,7 @@ TEST(DecodeModule, ParsesNameSectionForModuleFunctionsAndLocals) {
   EXPECT_EQ(mod.customs[0].name, "name");
 }
 
-TEST(DecodeModule, MalformedNameSectionIsIgnoredNotFatal) {
+TEST(WasmDecode, MalformedNameSectionIsIgnoredNotFatal) {
   Bytes payload;
   name(payload, "name");
   payload.insert(payload.end(), {0x01, 0x05, 0x03, 0x00});  // claims 3 names, truncated
@@ -347,7 +347,7 @@ TEST(DecodeModule, MalformedNameSectionIsIgnoredNotFatal) {
   EXPECT_EQ((*r)->functionName(0), "");
 }
 
-TEST(DecodeModule, CustomSectionsMayAppearAnywhere) {
+TEST(WasmDecode, CustomSectionsMayAppearAnywhere) {
   Bytes custom;
   name(custom, "x");
   custom.push_back(0x2A);
@@ -365,7 +365,7 @@ TEST(DecodeModule, CustomSectionsMayAppearAnywhere) {
   EXPECT_EQ((*r)->payload((*r)->customs[1])[0], 0x2A);
 }
 
-TEST(DecodeModule, DecodeOnlyLeavesBodiesUncheckedUntilValidation) {
+TEST(WasmDecode, DecodeOnlyLeavesBodiesUncheckedUntilValidation) {
   Bytes m = moduleWithBody({0x00, 0x6A, 0x0B});  // i32.add on an empty stack
   auto decoded = decodeModuleUnvalidated(m);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();

@@ -63,7 +63,7 @@ class TempDir {
   fs::path path_;
 };
 
-TEST(SpecStatic, EveryModuleDecodesAndEveryInvalidOrMalformedBinaryIsRejected) {
+TEST(WasmSpecStatic, EveryModuleDecodesAndEveryInvalidOrMalformedBinaryIsRejected) {
   if (!haveWast2Json()) GTEST_SKIP() << "wast2json (wabt) is not installed; cannot convert the spec suite";
   fs::path dir = specDir();
   ASSERT_TRUE(fs::is_directory(dir)) << "spec test suite not found at " << dir

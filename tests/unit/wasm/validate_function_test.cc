@@ -41,7 +41,7 @@ Bytes assemble(const std::string& wat) {
   return bytes;
 }
 
-class Validate : public ::testing::Test {
+class WasmValidate : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!haveWat2Wasm()) GTEST_SKIP() << "wat2wasm (wabt) is not installed";
@@ -63,7 +63,7 @@ class Validate : public ::testing::Test {
   }
 };
 
-TEST_F(Validate, AcceptsWellTypedArithmeticAndControlFlow) {
+TEST_F(WasmValidate, AcceptsWellTypedArithmeticAndControlFlow) {
   EXPECT_EQ(check(R"((module
     (func (export "fac") (param i64) (result i64)
       (if (result i64) (i64.eqz (local.get 0))
@@ -73,7 +73,7 @@ TEST_F(Validate, AcceptsWellTypedArithmeticAndControlFlow) {
             "ok");
 }
 
-TEST_F(Validate, ReportsTypeMismatchWithItsOffset) {
+TEST_F(WasmValidate, ReportsTypeMismatchWithItsOffset) {
   Bytes b = assemble("(module (func (result i32) (i64.const 1)))");
   ASSERT_FALSE(b.empty());
   auto r = decodeModule(b);
@@ -87,7 +87,7 @@ TEST_F(Validate, ReportsTypeMismatchWithItsOffset) {
   EXPECT_LT(offset, b.size());
 }
 
-TEST_F(Validate, RejectsUnknownIndices) {
+TEST_F(WasmValidate, RejectsUnknownIndices) {
   rejectedWith("(module (func (drop (local.get 3))))", "unknown local");
   rejectedWith("(module (func (drop (global.get 0))))", "unknown global");
   rejectedWith("(module (func (call 5)))", "unknown function");
@@ -98,13 +98,13 @@ TEST_F(Validate, RejectsUnknownIndices) {
                "unknown type");
 }
 
-TEST_F(Validate, UnreachableMakesTheStackPolymorphic) {
+TEST_F(WasmValidate, UnreachableMakesTheStackPolymorphic) {
   EXPECT_EQ(check("(module (func (result i32) unreachable i32.add))"), "ok");
   EXPECT_EQ(check("(module (func (result f64) (block (result f64) (br 0 (unreachable)))))"), "ok");
   rejectedWith("(module (func (result i32) unreachable (i64.const 0) i32.add))", "type mismatch");
 }
 
-TEST_F(Validate, ChecksMultiValueBlocksAndBranchArity) {
+TEST_F(WasmValidate, ChecksMultiValueBlocksAndBranchArity) {
   EXPECT_EQ(check(R"((module (func (result i32 i64)
       (i32.const 1) (i64.const 2) (block (param i32 i64) (result i32 i64) nop))))"),
             "ok");
@@ -115,14 +115,14 @@ TEST_F(Validate, ChecksMultiValueBlocksAndBranchArity) {
   rejectedWith("(module (func (if (result i32) (i32.const 1) (then (i32.const 1)))))", "type mismatch");
 }
 
-TEST_F(Validate, SelectNeedsAnExplicitTypeForReferences) {
+TEST_F(WasmValidate, SelectNeedsAnExplicitTypeForReferences) {
   EXPECT_EQ(check("(module (func (result funcref) (select (result funcref) (ref.null func) (ref.null func) (i32.const 1))))"),
             "ok");
   rejectedWith("(module (func (result externref) (select (ref.null extern) (ref.null extern) (i32.const 1))))",
                "type mismatch");
 }
 
-TEST_F(Validate, EnforcesNaturalAlignment) {
+TEST_F(WasmValidate, EnforcesNaturalAlignment) {
   EXPECT_EQ(check("(module (memory 1) (func (drop (i64.load align=8 (i32.const 0)))))"), "ok");
   rejectedWith("(module (memory 1) (func (drop (i32.load8_u align=2 (i32.const 0)))))",
                "alignment must not be larger than natural");
@@ -130,7 +130,7 @@ TEST_F(Validate, EnforcesNaturalAlignment) {
                "alignment must not be larger than natural");
 }
 
-TEST_F(Validate, ChecksSimdLaneIndices) {
+TEST_F(WasmValidate, ChecksSimdLaneIndices) {
   EXPECT_EQ(check("(module (func (result i32) (i8x16.extract_lane_u 15 (v128.const i64x2 0 0))))"), "ok");
   rejectedWith("(module (func (result i32) (i8x16.extract_lane_u 16 (v128.const i64x2 0 0))))",
                "invalid lane index");
@@ -144,13 +144,13 @@ TEST_F(Validate, ChecksSimdLaneIndices) {
   rejectedWith("(module (func (result v128) (i32x4.add (v128.const i64x2 0 0) (i32.const 0))))", "type mismatch");
 }
 
-TEST_F(Validate, FunctionReferencesMustBeDeclared) {
+TEST_F(WasmValidate, FunctionReferencesMustBeDeclared) {
   rejectedWith("(module (func $f) (func (drop (ref.func $f))))", "undeclared function reference");
   EXPECT_EQ(check("(module (func $f) (elem declare func $f) (func (drop (ref.func $f))))"), "ok");
   EXPECT_EQ(check("(module (func $f (export \"f\")) (func (drop (ref.func $f))))"), "ok");
 }
 
-TEST_F(Validate, BulkMemoryRulesForSegmentsAndTables) {
+TEST_F(WasmValidate, BulkMemoryRulesForSegmentsAndTables) {
   EXPECT_EQ(check("(module (memory 1) (data \"x\") (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)) (data.drop 0)))"),
             "ok");
   rejectedWith("(module (memory 1) (data \"x\") (func (data.drop 1)))", "unknown data segment");
@@ -161,7 +161,7 @@ TEST_F(Validate, BulkMemoryRulesForSegmentsAndTables) {
                "type mismatch");
 }
 
-TEST_F(Validate, GlobalsAndConstantExpressions) {
+TEST_F(WasmValidate, GlobalsAndConstantExpressions) {
   rejectedWith("(module (global i32 (i32.const 0)) (func (global.set 0 (i32.const 1))))", "global is immutable");
   rejectedWith("(module (global (mut i32) (i32.const 0)) (global i32 (global.get 0)))", "unknown global");
   rejectedWith("(module (global (import \"m\" \"g\") (mut i32)) (global i32 (global.get 0)))",
@@ -172,7 +172,7 @@ TEST_F(Validate, GlobalsAndConstantExpressions) {
   rejectedWith("(module (memory 1) (data (i64.const 0) \"x\"))", "type mismatch");
 }
 
-TEST_F(Validate, ModuleLevelRules) {
+TEST_F(WasmValidate, ModuleLevelRules) {
   rejectedWith("(module (func (export \"a\")) (func (export \"a\")))", "duplicate export name");
   rejectedWith("(module (func (param i32)) (start 0))", "start function");
   rejectedWith("(module (memory 1) (memory 1))", "multiple memories");
@@ -181,7 +181,7 @@ TEST_F(Validate, ModuleLevelRules) {
   rejectedWith("(module (table 1 externref) (elem (i32.const 0) func 0) (func))", "type mismatch");
 }
 
-TEST_F(Validate, RecordsFactsForTheInterpreter) {
+TEST_F(WasmValidate, RecordsFactsForTheInterpreter) {
   Bytes b = assemble(R"((module (memory 1)
     (func $leaf (param i32) (result i32) (local.get 0))
     (func $deep (result i32)
@@ -224,7 +224,7 @@ Bytes moduleWithInstructions(const Bytes& instrs, bool with_memory = false) {
   return m;
 }
 
-TEST(ValidateBytes, MalformedEncodingsInsideBodies) {
+TEST(WasmValidateBytes, MalformedEncodingsInsideBodies) {
   auto kindOf = [](const Bytes& b) { return errorKind(decodeModule(b).status()); };
   EXPECT_EQ(kindOf(moduleWithInstructions({0xFF, 0x0B})), ErrorKind::kMalformed);              // illegal opcode
   EXPECT_EQ(kindOf(moduleWithInstructions({0x3F, 0x01, 0x1A, 0x0B}, true)), ErrorKind::kMalformed);  // memory.size 1
@@ -235,7 +235,7 @@ TEST(ValidateBytes, MalformedEncodingsInsideBodies) {
   EXPECT_EQ(decodeModule(moduleWithInstructions({0x3F, 0x00, 0x1A, 0x0B}, true)).status().message(), "");
 }
 
-TEST(ValidateBytes, DeepNestingIsBoundedAndNeverRecurses) {
+TEST(WasmValidateBytes, DeepNestingIsBoundedAndNeverRecurses) {
   const int depth = 200000;
   Bytes instrs;
   instrs.reserve(depth * 3 + 2);
