@@ -179,7 +179,7 @@ void HeaderMap::addLowercase(std::string_view name, std::string_view value) {
   Entry e{};
   e.known = KnownHeader::kNone;
   e.name_offset = store(name, false);
-  e.name_length = static_cast<uint16_t>(std::min<size_t>(name.size(), UINT16_MAX));
+  e.name_length = static_cast<uint32_t>(name.size());
   e.value_offset = store(value, false);
   e.value_length = static_cast<uint32_t>(value.size());
   byte_size_ += name.size() + value.size();

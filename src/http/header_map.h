@@ -212,7 +212,7 @@ class HeaderMap {
     uint32_t name_offset;  // unused for known headers
     uint32_t value_offset;
     uint32_t value_length;
-    uint16_t name_length;
+    uint32_t name_length;
     KnownHeader known;
   };
 
