@@ -68,7 +68,7 @@ enum class ParseErrorCode : uint8_t {
   kUriTooLong,               // 414: request-target over max_uri_length
   kBodyTooLarge,             // 413: body over max_body_bytes
   kChunkLineTooLong,         // 400: chunk-size line (with extensions) over max_chunk_line_bytes
-  kTrailerBytesExceeded,     // 431: trailer section over max_trailer_bytes
+  kTrailerBytesExceeded,     // 431: trailer section over max_trailer_bytes or max_header_count fields
   // start line
   kInvalidMethod,            // method is not a token
   kInvalidRequestTarget,     // bad characters or wrong form for the method
@@ -129,8 +129,8 @@ struct Limits {
   uint32_t max_trailer_bytes = 16 * 1024;  // trailer section including CRLFs
 };
 
-// What onHeaders() can't say through the map; valid from onHeaders() to
-// onMessageComplete() via Parser::messageInfo().
+// What onHeaders() can't say through the map; read it with
+// Parser::messageInfo() from onHeaders() until the next message begins.
 struct MessageInfo {
   Version version = Version::kHttp11;
   int status = 0;                 // responses
