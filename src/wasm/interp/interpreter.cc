@@ -85,6 +85,57 @@ void fillBacktrace(ExecContext& ctx, Function* current, uint32_t entry_depth, co
   }
 }
 
+// Calls a host function with arguments in new_fp's slots; results go back to
+// the same slots. Kept out of the dispatch function: its locals have
+// destructors, which computed gotos must not jump across.
+bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* caller_inst, CallFrame frame,
+              TrapKind& kind, std::string& message) {
+  const FuncType& ft = *callee->type_;
+  size_t np = ft.numParams(), nr = ft.numResults();
+  if (ctx.host_values.empty()) ctx.host_values.resize(4096);
+  if (ctx.host_values_top + np + nr > ctx.host_values.size() || ctx.depth >= ctx.max_depth) {
+    kind = TrapKind::kCallStackExhausted;
+    return false;
+  }
+  Value* args = ctx.host_values.data() + ctx.host_values_top;
+  Value* results = args + np;
+  uint32_t off = 0;
+  for (size_t i = 0; i < np; ++i) {
+    args[i] = runtime::slotsToValue(ft.params()[i], new_fp + off);
+    off += runtime::slotCount(ft.params()[i]);
+  }
+  for (size_t i = 0; i < nr; ++i) results[i] = Value::zero(ft.results()[i]);
+  uint32_t result_slots = 0;
+  for (ValType t : ft.results()) result_slots += runtime::slotCount(t);
+  uint64_t* saved_top = ctx.stack_top;
+  ctx.stack_top = new_fp + std::max(off, result_slots);
+  ctx.host_values_top += np + nr;
+  // Host frames count against the depth limit so host<->guest recursion is bounded.
+  ctx.frames[ctx.depth++] = frame;
+  runtime::Caller caller(caller_inst);
+  Status s = callee->host_fn_(caller, callee->user_data_, args, results);
+  --ctx.depth;
+  ctx.host_values_top -= np + nr;
+  ctx.stack_top = saved_top;
+  if (caller.exiting()) {
+    ctx.trap.exit_code = caller.exitCode();
+    kind = TrapKind::kExit;
+    message = "exit";
+    return false;
+  }
+  if (!s.isOk()) {
+    kind = TrapKind::kHostError;
+    message = s.message();
+    return false;
+  }
+  off = 0;
+  for (size_t i = 0; i < nr; ++i) {
+    runtime::valueToSlots(results[i], new_fp + off);
+    off += runtime::slotCount(ft.results()[i]);
+  }
+  return true;
+}
+
 }  // namespace
 
 // Returns true when the function returned normally. With labels_out set, only
@@ -149,49 +200,10 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
 
 call_enter : {
   if (callee->host_fn_) {
-    const FuncType& ft = *callee->type_;
-    size_t np = ft.numParams(), nr = ft.numResults();
-    if (ctx.host_values.empty()) ctx.host_values.resize(4096);
-    if (ctx.host_values_top + np + nr > ctx.host_values.size() || ctx.depth >= ctx.max_depth) {
-      TRAP(kCallStackExhausted);
+    if (!callHost(ctx, callee, new_fp, inst ? inst : &root, CallFrame{ret, fp, func}, trap_kind, trap_message)) {
+      goto trap;
     }
-    Value* args = ctx.host_values.data() + ctx.host_values_top;
-    Value* results = args + np;
-    uint32_t off = 0;
-    for (size_t i = 0; i < np; ++i) {
-      args[i] = runtime::slotsToValue(ft.params()[i], new_fp + off);
-      off += runtime::slotCount(ft.params()[i]);
-    }
-    for (size_t i = 0; i < nr; ++i) results[i] = Value::zero(ft.results()[i]);
-    uint32_t result_slots = 0;
-    for (ValType t : ft.results()) result_slots += runtime::slotCount(t);
-    uint64_t* saved_top = ctx.stack_top;
-    ctx.stack_top = new_fp + std::max(off, result_slots);
-    ctx.host_values_top += np + nr;
-    // Host frames count against the depth limit so host↔guest recursion is bounded.
-    ctx.frames[ctx.depth++] = CallFrame{ret, fp, func};
-    runtime::Caller caller(inst ? inst : &root);
-    Status s = callee->host_fn_(caller, callee->user_data_, args, results);
-    --ctx.depth;
-    ctx.host_values_top -= np + nr;
-    ctx.stack_top = saved_top;
-    if (caller.exiting()) {
-      ctx.trap.exit_code = caller.exitCode();
-      trap_message = "exit";
-      TRAP(kExit);
-    }
-    if (!s.isOk()) {
-      trap_message = s.message();
-      TRAP(kHostError);
-    }
-    off = 0;
-    for (size_t i = 0; i < nr; ++i) {
-      runtime::valueToSlots(results[i], new_fp + off);
-      off += runtime::slotCount(ft.results()[i]);
-    }
-    if (!ret) {  // called directly from native code
-      return true;
-    }
+    if (!ret) return true;  // called directly from native code
     pc = ret;
     if (inst) RELOAD_MEMORY();
     NEXT();
