@@ -1,0 +1,269 @@
+#include "proxywasm/plugin.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include "wasm/runtime/engine.h"
+
+namespace weir::proxywasm {
+namespace {
+
+using json = nlohmann::json;
+
+// Wasm files bigger than this are refused before reading them whole.
+constexpr size_t kMaxModuleBytes = 64u << 20;
+
+const json* field(const json& obj, std::string_view name) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(std::string(name));
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Result<std::string> stringField(const json& obj, std::string_view name, std::string_view where) {
+  const json* v = field(obj, name);
+  if (!v) return std::string();
+  if (!v->is_string()) return invalidArgument(std::string(where) + "." + std::string(name) + ": expected a string");
+  return v->get<std::string>();
+}
+
+// PluginConfig.configuration / VmConfig.configuration: a google.protobuf.Any.
+// StringValue and BytesValue deliver their raw bytes, Struct (and any other
+// JSON value) is delivered as JSON text, as Envoy does. A bare string is
+// accepted too (weir's shorthand).
+Result<std::string> anyToBytes(const json& v, std::string_view where) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_object()) return v.dump();
+  std::string type;
+  if (auto t = v.find("@type"); t != v.end() && t->is_string()) type = t->get<std::string>();
+  auto value = v.find("value");
+  if (type.ends_with("google.protobuf.StringValue")) {
+    if (value == v.end()) return std::string();
+    if (!value->is_string()) return invalidArgument(std::string(where) + ".value: expected a string");
+    return value->get<std::string>();
+  }
+  if (type.ends_with("google.protobuf.BytesValue")) {
+    if (value == v.end()) return std::string();
+    if (!value->is_string()) return invalidArgument(std::string(where) + ".value: expected base64 text");
+    auto bytes = base64Decode(value->get<std::string>());
+    if (!bytes) return invalidArgument(std::string(where) + ".value: " + bytes.status().message());
+    return std::move(bytes.value());
+  }
+  if (type.ends_with("google.protobuf.Struct") || type.ends_with("xds.type.v3.TypedStruct") ||
+      type.ends_with("udpa.type.v1.TypedStruct")) {
+    if (value == v.end()) return std::string("{}");
+    return value->dump();
+  }
+  json copy = v;
+  copy.erase("@type");
+  return copy.dump();
+}
+
+Result<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return notFound("cannot open '" + path + "'");
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return ioError("cannot read '" + path + "'");
+  if (static_cast<uint64_t>(size) > kMaxModuleBytes) return invalidArgument("'" + path + "' is larger than 64 MiB");
+  in.seekg(0);
+  std::string data(static_cast<size_t>(size), '\0');
+  if (!in.read(data.data(), size)) return ioError("cannot read '" + path + "'");
+  return data;
+}
+
+}  // namespace
+
+Result<std::string> base64Decode(std::string_view in) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t padding = 0;
+  for (char c : in) {
+    if (c == '=') { ++padding; continue; }
+    if (c == '\n' || c == '\r' || c == ' ') continue;
+    if (padding) return invalidArgument("invalid base64: data after padding");
+    int v = value(c);
+    if (v < 0) return invalidArgument("invalid base64 character");
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if (padding > 2 || bits >= 6) return invalidArgument("invalid base64 length");
+  return out;
+}
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
+Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
+  std::string_view num = text;
+  double scale = 1000.0;
+  if (num.ends_with("ms")) { num.remove_suffix(2); scale = 1.0; }
+  else if (num.ends_with("s")) num.remove_suffix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), value);
+  if (ec != std::errc() || end != num.data() + num.size() || value < 0 || value > 1e9) {
+    return invalidArgument("invalid duration '" + std::string(text) + "'");
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(value * scale));
+}
+
+Result<std::shared_ptr<VmCode>> compileVmCode(std::string bytes) {
+  auto code = std::make_shared<VmCode>();
+  code->digest = "sha256:" + sha256Hex(bytes);
+  wasm::runtime::Engine engine;
+  auto module = engine.compile(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  if (!module) return Status(module.status().code(), "invalid Wasm module: " + module.status().message());
+  code->abi = detectAbiVersion(module.value()->decoded());
+  if (code->abi == AbiVersion::kUnknown) {
+    return invalidArgument(
+        "missing or unknown Proxy-Wasm ABI version (no proxy_abi_version_0_1_0/0_2_0/0_2_1 export)");
+  }
+  code->module = std::move(module.value());
+  return code;
+}
+
+Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::json& typed_config) {
+  // Envoy's Wasm filter wraps the PluginConfig in `config`; accept a bare
+  // PluginConfig too.
+  const json* cfg_ptr = field(typed_config, "config");
+  const json& cfg = cfg_ptr ? *cfg_ptr : typed_config;
+  if (!cfg.is_object()) return invalidArgument("config: expected an object");
+  auto plugin = std::make_shared<PluginConfig>();
+
+  auto name = stringField(cfg, "name", "config");
+  if (!name) return name.status();
+  plugin->name = std::move(name.value());
+  auto root_id = stringField(cfg, "root_id", "config");
+  if (!root_id) return root_id.status();
+  plugin->root_id = std::move(root_id.value());
+  if (const json* c = field(cfg, "configuration")) {
+    auto bytes = anyToBytes(*c, "config.configuration");
+    if (!bytes) return bytes.status();
+    plugin->configuration = std::move(bytes.value());
+  }
+  bool fail_open = false;
+  if (const json* f = field(cfg, "fail_open")) {
+    if (!f->is_boolean()) return invalidArgument("config.fail_open: expected a bool");
+    fail_open = f->get<bool>();
+  }
+  plugin->failure_policy = fail_open ? FailurePolicy::kFailOpen : FailurePolicy::kFailClosed;
+  if (const json* p = field(cfg, "failure_policy")) {
+    std::string policy = p->is_string() ? p->get<std::string>() : std::string();
+    if (policy == "FAIL_RELOAD") plugin->failure_policy = FailurePolicy::kFailReload;
+    else if (policy == "FAIL_OPEN") plugin->failure_policy = FailurePolicy::kFailOpen;
+    else if (policy == "FAIL_CLOSED") plugin->failure_policy = FailurePolicy::kFailClosed;
+    else if (policy != "UNSPECIFIED" && !policy.empty()) {
+      return invalidArgument("config.failure_policy: unknown value (FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD)");
+    }
+  }
+  if (const json* rc = field(cfg, "reload_config")) {
+    if (const json* b = field(*rc, "backoff")) {
+      if (const json* base = field(*b, "base_interval")) {
+        auto d = parseDuration(base->is_string() ? base->get<std::string>() : std::string("?"));
+        if (!d) return invalidArgument("config.reload_config.backoff.base_interval: " + d.status().message());
+        plugin->reload_backoff = d.value();
+      }
+    }
+  }
+
+  const json* vm = field(cfg, "vm_config");
+  if (!vm || !vm->is_object()) return invalidArgument("config.vm_config: required");
+  auto vm_id = stringField(*vm, "vm_id", "config.vm_config");
+  if (!vm_id) return vm_id.status();
+  auto runtime = stringField(*vm, "runtime", "config.vm_config");
+  if (!runtime) return runtime.status();
+  static constexpr std::string_view kRuntimes[] = {"", "envoy.wasm.runtime.v8", "envoy.wasm.runtime.wasmtime",
+                                                   "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wavm",
+                                                   "envoy.wasm.runtime.null", "weir.wasm.runtime.interpreter"};
+  bool known_runtime = false;
+  for (std::string_view r : kRuntimes) known_runtime |= runtime.value() == r;
+  if (!known_runtime) return invalidArgument("config.vm_config.runtime: unknown runtime '" + runtime.value() + "'");
+
+  const json* code = field(*vm, "code");
+  if (!code) return invalidArgument("config.vm_config.code: required");
+  std::string bytes;
+  if (const json* local = field(*code, "local")) {
+    if (const json* f = field(*local, "filename")) {
+      if (!f->is_string()) return invalidArgument("config.vm_config.code.local.filename: expected a string");
+      auto data = readFile(f->get<std::string>());
+      if (!data) return Status(data.status().code(), "config.vm_config.code.local.filename: " + data.status().message());
+      bytes = std::move(data.value());
+    } else if (const json* b = field(*local, "inline_bytes")) {
+      if (!b->is_string()) return invalidArgument("config.vm_config.code.local.inline_bytes: expected base64 text");
+      auto data = base64Decode(b->get<std::string>());
+      if (!data) return invalidArgument("config.vm_config.code.local.inline_bytes: " + data.status().message());
+      bytes = std::move(data.value());
+    } else if (const json* s = field(*local, "inline_string")) {
+      if (!s->is_string()) return invalidArgument("config.vm_config.code.local.inline_string: expected a string");
+      bytes = s->get<std::string>();
+    } else {
+      return invalidArgument("config.vm_config.code.local: needs filename, inline_bytes or inline_string");
+    }
+  } else if (field(*code, "remote")) {
+    return unimplemented("config.vm_config.code.remote: remote code is not supported yet; use code.local");
+  } else {
+    return invalidArgument("config.vm_config.code: needs local");
+  }
+
+  auto vm_code = compileVmCode(std::move(bytes));
+  if (!vm_code) return Status(vm_code.status().code(), "config.vm_config.code: " + vm_code.status().message());
+  VmCode& vc = *vm_code.value();
+  vc.vm_id = std::move(vm_id.value());
+  vc.runtime = std::move(runtime.value());
+  if (const json* c = field(*vm, "configuration")) {
+    auto cbytes = anyToBytes(*c, "config.vm_config.configuration");
+    if (!cbytes) return cbytes.status();
+    vc.vm_configuration = std::move(cbytes.value());
+  }
+  if (const json* env = field(*vm, "environment_variables")) {
+    if (const json* keys = field(*env, "host_env_keys")) {
+      if (!keys->is_array()) return invalidArgument("config.vm_config.environment_variables.host_env_keys: expected a list");
+      for (const json& k : *keys) {
+        if (!k.is_string()) continue;
+        std::string key = k.get<std::string>();
+        if (const char* v = std::getenv(key.c_str())) vc.environment.emplace_back(key, v);
+      }
+    }
+    if (const json* kv = field(*env, "key_values")) {
+      if (!kv->is_object()) return invalidArgument("config.vm_config.environment_variables.key_values: expected a map");
+      for (auto it = kv->begin(); it != kv->end(); ++it) {
+        if (!it.value().is_string()) return invalidArgument("config.vm_config.environment_variables.key_values: values must be strings");
+        vc.environment.emplace_back(it.key(), it.value().get<std::string>());
+      }
+    }
+  }
+  vc.key = vc.vm_id + "||" + sha256Hex(vc.vm_configuration) + "||" + vc.digest;
+  plugin->vm = std::move(vm_code.value());
+  return std::shared_ptr<const PluginConfig>(std::move(plugin));
+}
+
+}  // namespace weir::proxywasm

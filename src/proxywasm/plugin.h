@@ -1,0 +1,64 @@
+// What a Wasm filter is configured with, parsed once at config load from
+// Envoy's `envoy.extensions.filters.http.wasm.v3.Wasm` typed_config, and the
+// compiled code it runs. Both are immutable and shared by every worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "base/status.h"
+#include "proxywasm/abi.h"
+
+namespace weir::wasm::runtime {
+class Module;
+}
+
+namespace weir::proxywasm {
+
+// Envoy's PluginConfig.failure_policy (fail_open: true means kFailOpen).
+enum class FailurePolicy : uint8_t { kFailClosed, kFailOpen, kFailReload };
+
+// One module as a VM runs it: code + VM-wide settings. VMs are shared per
+// worker between plugins whose `key` is equal (Envoy: vm_id, vm
+// configuration and code).
+struct VmCode {
+  std::string vm_id;
+  std::string runtime;           // as configured; every runtime maps to weir's engine
+  std::string vm_configuration;  // buffer 6
+  std::vector<std::pair<std::string, std::string>> environment;  // WASI environ
+  std::string digest;            // "sha256:<hex>" of the binary
+  AbiVersion abi = AbiVersion::kUnknown;
+  std::shared_ptr<const wasm::runtime::Module> module;
+  uint32_t max_memory_pages = 16384;  // 1 GiB, the C++ host's default cap
+  std::string key;
+};
+
+struct PluginConfig {
+  std::string name;           // plugin_name
+  std::string root_id;        // plugin_root_id
+  std::string configuration;  // buffer 7
+  FailurePolicy failure_policy = FailurePolicy::kFailClosed;
+  // FAIL_RELOAD: at most one VM rebuild per interval after a failure.
+  std::chrono::milliseconds reload_backoff{1000};
+  std::shared_ptr<const VmCode> vm;
+};
+
+// Checks and compiles. Errors name the field ("config.vm_config.code: ...").
+Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::json& wasm_typed_config);
+
+// Compiles a module for Proxy-Wasm use (rejects modules without an ABI marker).
+Result<std::shared_ptr<VmCode>> compileVmCode(std::string bytes);
+
+// Helpers exposed for tests.
+Result<std::string> base64Decode(std::string_view in);
+std::string sha256Hex(std::string_view data);
+// "1s", "0.25s", "100ms" (protobuf Duration JSON is "<seconds>s").
+Result<std::chrono::milliseconds> parseDuration(std::string_view text);
+
+}  // namespace weir::proxywasm

@@ -1,0 +1,314 @@
+// The Wasm HTTP filter driven through a real FilterManager, with modules
+// built from tests/testdata/proxywasm at test time. A small terminal filter
+// plays the upstream: it records what reached it and answers 200.
+#include "proxywasm/wasm_filter.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/buffer.h"
+#include "base/stats.h"
+#include "event/dispatcher.h"
+#include "http/header_map.h"
+#include "proxy/filter_manager.h"
+#include "proxywasm/shared_data.h"
+#include "testdata/proxywasm/test_modules.h"
+
+namespace weir::proxywasm {
+namespace {
+
+using json = nlohmann::json;
+
+// Answers every request with 200 and `body` (split in two chunks to
+// exercise body buffering), once the request is complete.
+class Responder : public proxy::PassThroughDecoderFilter {
+ public:
+  explicit Responder(std::string body) : body_(std::move(body)) {}
+  proxy::FilterHeadersStatus decodeHeaders(http::HeaderMap& headers, bool end_stream) override {
+    seen_headers = headers;
+    if (end_stream) respond();
+    return proxy::FilterHeadersStatus::kStopIteration;
+  }
+  proxy::FilterDataStatus decodeData(Buffer& data, bool end_stream) override {
+    seen_body += data.toString();
+    data.drain(data.size());
+    if (end_stream) respond();
+    return proxy::FilterDataStatus::kStopIterationNoBuffer;
+  }
+  void respond() {
+    auto headers = std::make_unique<http::HeaderMap>();
+    headers->setStatus(200);
+    headers->setContentLength(body_.size());
+    decoder_callbacks_->encodeHeaders(std::move(headers), body_.empty(), "via_upstream");
+    if (body_.empty()) return;
+    size_t half = body_.size() / 2;
+    Buffer first(std::string_view(body_).substr(0, half));
+    decoder_callbacks_->encodeData(first, false);
+    Buffer second(std::string_view(body_).substr(half));
+    decoder_callbacks_->encodeData(second, true);
+  }
+  http::HeaderMap seen_headers;
+  std::string seen_body;
+
+ private:
+  std::string body_;
+};
+
+class TestStream : public proxy::FilterManagerCallbacks {
+ public:
+  TestStream(event::Dispatcher& dispatcher, proxy::FilterFactoryCb wasm, std::string upstream_body = "hello world")
+      : dispatcher_(dispatcher), manager_(*this, info_, ++next_id_, 1 << 20) {
+    responder_ = std::make_shared<Responder>(std::move(upstream_body));
+    auto responder = responder_;
+    std::vector<proxy::FilterChainEntry> chain;
+    chain.push_back({"envoy.filters.http.wasm", std::move(wasm), false});
+    chain.push_back({"responder",
+                     [responder](proxy::FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(responder); },
+                     true});
+    manager_.createFilterChain(chain);
+  }
+  ~TestStream() override { manager_.destroyFilters(); }
+
+  void request(std::initializer_list<std::pair<std::string_view, std::string_view>> extra = {},
+               std::string body = {}) {
+    auto headers = std::make_unique<http::HeaderMap>();
+    headers->setMethod(body.empty() ? "GET" : "POST");
+    headers->setPath("/some/path?q=1");
+    headers->setAuthority("example.com");
+    for (auto& [k, v] : extra) headers->add(k, v);
+    manager_.decodeHeaders(std::move(headers), body.empty());
+    if (!body.empty()) {
+      Buffer b(body);
+      manager_.decodeData(b, true);
+    }
+  }
+  void finish() { manager_.destroyFilters(); }
+
+  // proxy::FilterManagerCallbacks
+  void encodeHeadersToCodec(http::HeaderMap& headers, bool end_stream) override {
+    response_headers = headers;
+    complete = end_stream;
+  }
+  void encode1xxHeadersToCodec(http::HeaderMap&) override {}
+  void encodeDataToCodec(Buffer& data, bool end_stream) override {
+    response_body += data.toString();
+    complete = end_stream;
+  }
+  void encodeTrailersToCodec(http::HeaderMap&) override { complete = true; }
+  void onStreamReset() override { reset = true; }
+  void readDisableDownstream(bool) override {}
+  std::optional<proxy::MatchedRoute> evaluateRoute(const http::HeaderMap&) override { return std::nullopt; }
+  const proxy::RouteSpecificFilterConfig* perFilterConfig(const proxy::MatchedRoute&, std::string_view) override {
+    return nullptr;
+  }
+  bool onBeforeTerminalFilter(proxy::FilterManager&) override { return false; }
+  event::Dispatcher& dispatcher() override { return dispatcher_; }
+  const net::Connection* connection() const override { return nullptr; }
+  upstream::ThreadLocalClusterManager* clusterManager() override { return nullptr; }
+
+  http::HeaderMap response_headers;
+  std::string response_body;
+  bool complete = false;
+  bool reset = false;
+  std::shared_ptr<Responder> responder_;
+
+ private:
+  static inline uint64_t next_id_ = 0;
+  event::Dispatcher& dispatcher_;
+  proxy::StreamInfo info_;
+  proxy::FilterManager manager_;
+};
+
+json wasmConfig(const std::string& module, const std::string& configuration, const std::string& vm_id,
+                json extra = json::object()) {
+  json cfg = {{"config",
+               {{"name", "test-plugin"},
+                {"root_id", "test_root"},
+                {"configuration", {{"@type", "type.googleapis.com/google.protobuf.StringValue"}, {"value", configuration}}},
+                {"vm_config",
+                 {{"vm_id", vm_id},
+                  {"runtime", "envoy.wasm.runtime.v8"},
+                  {"code", {{"local", {{"filename", testModulePath(module)}}}}}}}}}};
+  for (auto& [k, v] : extra.items()) cfg["config"][k] = v;
+  return cfg;
+}
+
+proxy::FilterFactoryCb makeFilter(const json& cfg, stats::Store* store = nullptr) {
+  auto factory = createWasmFilterFactory(cfg, store);
+  EXPECT_TRUE(factory.isOk()) << factory.status().toString();
+  return factory.isOk() ? factory.value() : proxy::FilterFactoryCb();
+}
+
+std::string sharedValue(const std::string& vm_id, const std::string& key) {
+  std::string value;
+  uint32_t cas = 0;
+  if (SharedData::global().get(vm_id, key, value, cas) != WasmResult::kOk) return "<absent>";
+  return value;
+}
+
+class WasmFilterTest : public ::testing::Test {
+ protected:
+  // VMs live in a per-thread cache bound to this test's dispatcher.
+  void TearDown() override { releaseThreadLocalWasmVms(); }
+  event::Dispatcher dispatcher_{"wasm-test"};
+};
+
+TEST_F(WasmFilterTest, WatFilterAddsRequestAndResponseHeaders) {
+  auto filter = makeFilter(wasmConfig("add_header.wasm", "", "wat-vm"));
+  TestStream stream(dispatcher_, filter);
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.status(), 200);
+  EXPECT_EQ(stream.responder_->seen_headers.getOr("x-wasm"), "wat");
+  EXPECT_EQ(stream.response_headers.getOr("x-wasm"), "wat");
+  EXPECT_EQ(stream.response_body, "hello world");
+}
+
+TEST_F(WasmFilterTest, CFilterSeesTheConfigurationAndRequestProperties) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "cfg-value", "c-props"));
+  TestStream stream(dispatcher_, filter);
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.responder_->seen_headers.getOr("x-wasm-request"), "c");
+  EXPECT_EQ(stream.response_headers.getOr("x-wasm-response"), "cfg-value");
+  EXPECT_EQ(stream.response_headers.getOr("x-wasm-path"), "/some/path?q=1");
+}
+
+TEST_F(WasmFilterTest, CallbacksRunInEnvoysOrder) {
+  const std::string vm_id = "c-order";
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", vm_id));
+  // The config-time validation VM starts and stops the plugin once.
+  EXPECT_EQ(sharedValue(vm_id, "order"), "create_root vm_start configure done delete ");
+  ASSERT_EQ(SharedData::global().set(vm_id, "order", "", 0), WasmResult::kOk);
+  {
+    TestStream stream(dispatcher_, filter);
+    stream.request();
+    ASSERT_TRUE(stream.complete);
+    stream.finish();
+  }
+  EXPECT_EQ(sharedValue(vm_id, "order"),
+            "create_root vm_start configure create_stream request_headers response_headers response_body "
+            "response_body log done delete ");
+}
+
+TEST_F(WasmFilterTest, PluginRejectingItsConfigurationIsAConfigError) {
+  auto factory = createWasmFilterFactory(wasmConfig("test_filter.wasm", "reject", "c-reject"), nullptr);
+  ASSERT_FALSE(factory.isOk());
+  EXPECT_NE(factory.status().message().find("proxy_on_configure returned false"), std::string::npos)
+      << factory.status().message();
+  EXPECT_NE(factory.status().message().find("test-plugin"), std::string::npos);
+}
+
+TEST_F(WasmFilterTest, LocalResponseFromRequestHeaders) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "deny", "c-deny"));
+  {
+    TestStream denied(dispatcher_, filter);
+    denied.request();
+    ASSERT_TRUE(denied.complete);
+    EXPECT_EQ(denied.response_headers.status(), 403);
+    EXPECT_EQ(denied.response_headers.getOr("x-denied-by"), "c");
+    EXPECT_EQ(denied.response_body, "denied by wasm");
+    EXPECT_TRUE(denied.responder_->seen_headers.empty()) << "the request must not reach the upstream";
+  }
+  TestStream allowed(dispatcher_, filter);
+  allowed.request({{"x-allow", "1"}});
+  ASSERT_TRUE(allowed.complete);
+  EXPECT_EQ(allowed.response_headers.status(), 200);
+}
+
+TEST_F(WasmFilterTest, ResponseBodyIsBufferedAndRewritten) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "rewrite", "c-rewrite"));
+  TestStream stream(dispatcher_, filter, "hello world");
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_body, "rewritten:11");
+  EXPECT_FALSE(stream.response_headers.has("content-length"));
+}
+
+TEST_F(WasmFilterTest, RequestBodyPassesThrough) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-reqbody"));
+  TestStream stream(dispatcher_, filter);
+  stream.request({}, "payload");
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.responder_->seen_body, "payload");
+}
+
+TEST_F(WasmFilterTest, TrapFailsClosedWith503AndTheVmStaysFailed) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-trap-closed"));
+  {
+    TestStream stream(dispatcher_, filter);
+    stream.request({{"x-trap", "1"}});
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 503);
+  }
+  TestStream next(dispatcher_, filter);
+  next.request();
+  ASSERT_TRUE(next.complete);
+  EXPECT_EQ(next.response_headers.status(), 503);
+}
+
+TEST_F(WasmFilterTest, TrapWithFailReloadRebuildsTheVmForNewStreams) {
+  stats::Store store;
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-trap-reload",
+                                      {{"failure_policy", "FAIL_RELOAD"},
+                                       {"reload_config", {{"backoff", {{"base_interval", "0s"}}}}}}),
+                           &store);
+  {
+    TestStream stream(dispatcher_, filter);
+    stream.request({{"x-trap", "1"}});
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 503);
+  }
+  TestStream next(dispatcher_, filter);
+  next.request();
+  ASSERT_TRUE(next.complete);
+  EXPECT_EQ(next.response_headers.status(), 200);
+  EXPECT_EQ(next.responder_->seen_headers.getOr("x-wasm-request"), "c");
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.vm_failed")->value(), 1u);
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.vm_created")->value(), 2u);
+}
+
+TEST_F(WasmFilterTest, TrapWithFailOpenPassesTheRequestUntouched) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-trap-open", {{"fail_open", true}}));
+  TestStream stream(dispatcher_, filter);
+  stream.request({{"x-trap", "1"}});
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.status(), 200);
+  EXPECT_FALSE(stream.responder_->seen_headers.has("x-wasm-request"));
+}
+
+TEST_F(WasmFilterTest, MetricsAreExportedToTheStatsStore) {
+  stats::Store store;
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-metrics"), &store);
+  for (int i = 0; i < 3; ++i) {
+    TestStream stream(dispatcher_, filter);
+    stream.request();
+    ASSERT_TRUE(stream.complete);
+  }
+  const stats::Counter* c = store.findCounter("wasmcustom.c_requests");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->value(), 3u);
+}
+
+TEST_F(WasmFilterTest, TickResumesAPausedRequest) {
+  auto filter = makeFilter(wasmConfig("test_filter.wasm", "pause", "c-pause"));
+  TestStream stream(dispatcher_, filter);
+  stream.request();
+  EXPECT_FALSE(stream.complete) << "the request is paused until the plugin's tick";
+  // Run the loop until the response is complete (bounded by a guard timer).
+  event::TimerPtr checker = dispatcher_.createTimer([&] {
+    if (stream.complete) dispatcher_.exit();
+    else checker->enable(std::chrono::milliseconds(5));
+  });
+  checker->enable(std::chrono::milliseconds(5));
+  event::TimerPtr guard = dispatcher_.createTimer([&] { dispatcher_.exit(); });
+  guard->enable(std::chrono::seconds(5));
+  dispatcher_.run();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.status(), 200);
+  EXPECT_EQ(stream.responder_->seen_headers.getOr("x-resumed-by"), "tick");
+  EXPECT_EQ(stream.responder_->seen_headers.getOr("x-wasm-request"), "c");
+}
+
+}  // namespace
+}  // namespace weir::proxywasm
