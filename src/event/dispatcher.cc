@@ -135,6 +135,10 @@ void WorkerThread::start(std::function<void()> on_start) {
   });
 }
 
+void WorkerThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
 void WorkerThread::stop() {
   if (!thread_.joinable()) return;
   dispatcher_->exit();

@@ -133,6 +133,8 @@ class WorkerThread {
   void start(std::function<void()> on_start = {});
   // Thread-safe: asks the loop to exit and joins the thread.
   void stop();
+  // Waits for the loop to end on its own (something posted exit()).
+  void join();
 
  private:
   std::unique_ptr<Dispatcher> dispatcher_;

@@ -637,11 +637,13 @@ void FilterManager::sendLocalReply(uint32_t code, std::string_view body,
   stream_info_.response_code_details = std::string(details);
   auto headers = std::make_unique<http::HeaderMap>();
   headers->setStatus(static_cast<int>(code));
+  if (modify_headers) modify_headers(*headers);
   if (!body.empty()) {
-    headers->set(http::KnownHeader::kContentType, "text/plain");
+    if (!headers->has(http::KnownHeader::kContentType)) {
+      headers->set(http::KnownHeader::kContentType, "text/plain");
+    }
     headers->setContentLength(body.size());
   }
-  if (modify_headers) modify_headers(*headers);
   const bool end_stream = body.empty();
   if (!response_started_) {
     // Not started: the reply goes through the encoder filters like any response.

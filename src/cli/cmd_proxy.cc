@@ -1,0 +1,128 @@
+// `weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level L] [--watch-config]
+//             [--drain-time-s S]`
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "admin/admin.h"
+#include "base/logging.h"
+#include "base/stats.h"
+#include "cli/command.h"
+#include "config/default_bootstrap.h"
+#include "config/loader.h"
+#include "filters/builtin.h"
+#include "proxy/filter_factory.h"
+#include "proxy/server.h"
+
+namespace weir::cli {
+namespace {
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level LEVEL]\n"
+               "                  [--watch-config] [--drain-time-s SECONDS]\n\n"
+               "  -c, --config-path  Envoy v3 bootstrap YAML; without it an embedded default\n"
+               "                     serves (listener :10000 answering directly, admin :9901)\n"
+               "  --concurrency N    worker threads (default: number of cores)\n"
+               "  --log-level L      trace|debug|info|warning|error|critical|off (default info)\n"
+               "  --watch-config     reload when the config file changes (SIGHUP also reloads)\n"
+               "  --drain-time-s S   longest graceful drain on SIGTERM/SIGINT (default 10)\n");
+}
+
+bool parseUint(const std::string& s, uint32_t& out) {
+  if (s.empty() || s.size() > 9) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  out = static_cast<uint32_t>(std::stoul(s));
+  return true;
+}
+
+int runProxy(const std::vector<std::string>& args) {
+  proxy::ServerOptions options;
+  options.concurrency = std::max(1u, std::thread::hardware_concurrency());
+  std::string log_level = "info";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "weir proxy: %s needs a value\n", a.c_str());
+        return false;
+      }
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return 0;
+    } else if (a == "-c" || a == "--config-path" || a == "--config") {
+      if (!value(options.config_path)) return 2;
+    } else if (a == "--concurrency") {
+      if (!value(v) || !parseUint(v, options.concurrency) || options.concurrency == 0) {
+        std::fprintf(stderr, "weir proxy: --concurrency needs a positive integer\n");
+        return 2;
+      }
+    } else if (a == "--log-level" || a == "-l") {
+      if (!value(log_level)) return 2;
+    } else if (a == "--watch-config") {
+      options.watch_config = true;
+    } else if (a == "--drain-time-s") {
+      uint32_t s = 0;
+      if (!value(v) || !parseUint(v, s)) {
+        std::fprintf(stderr, "weir proxy: --drain-time-s needs an integer\n");
+        return 2;
+      }
+      options.drain_time = std::chrono::seconds(s);
+    } else {
+      std::fprintf(stderr, "weir proxy: unknown argument '%s'\n\n", a.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  auto level = log::parseLevel(log_level);
+  if (!level) {
+    std::fprintf(stderr, "weir proxy: unknown log level '%s'\n", log_level.c_str());
+    return 2;
+  }
+  log::setLevel(*level);
+
+  proxy::FilterRegistry registry;
+  filters::registerBuiltinFilters(registry);
+
+  config::LoadOptions load_options;
+  load_options.validate_http_filter = [&registry](const config::HttpFilter& f) -> Status {
+    const std::string type_url = f.typed_config ? f.typed_config->type_url : "";
+    if (registry.find(f.name, type_url) == nullptr && !f.is_optional) {
+      return invalidArgument("unknown http filter '" + f.name + "'");
+    }
+    return Status::ok();
+  };
+  auto bootstrap = options.config_path.empty()
+                       ? config::loadBootstrapString(config::kDefaultBootstrapYaml, "<default>",
+                                                     load_options)
+                       : config::loadBootstrapFile(options.config_path, load_options);
+  if (!bootstrap) {
+    std::fprintf(stderr, "weir proxy: invalid configuration:\n%s\n",
+                 bootstrap.status().message().c_str());
+    return 1;
+  }
+
+  stats::Store store;
+  proxy::Server server(options, registry, store);
+  admin::Admin admin(server, store);
+  Status started = server.start(*bootstrap, admin.filterChain());
+  if (!started.isOk()) {
+    std::fprintf(stderr, "weir proxy: %s\n", started.message().c_str());
+    return 1;
+  }
+  return server.run();
+}
+
+static CommandRegistration reg("proxy", "run the proxy (Envoy v3 bootstrap YAML, or the built-in demo config)",
+                               runProxy);
+
+}  // namespace
+}  // namespace weir::cli

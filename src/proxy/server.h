@@ -1,0 +1,149 @@
+// The running proxy: N worker threads (one Dispatcher each, SO_REUSEPORT
+// listeners per worker, a connection stays on its worker), the main thread
+// (config loading and reload, admin listener, signals), immutable config
+// snapshots swapped atomically per worker, and the lifecycle (drain on
+// SIGTERM/SIGINT, reload on SIGHUP or a changed config file).
+//
+// Config generations: a reload builds a new ServerSnapshot (cluster manager +
+// one HcmConfig per listener) on the main thread; each worker then builds its
+// own WorkerGeneration (thread-local cluster manager) and makes it current.
+// A stream takes the current generation when its request headers arrive and
+// keeps it to the end, so requests in flight finish on the config they
+// started with, and a keep-alive connection sees the new config from its
+// next request. Listeners whose address did not change stay open.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/stats.h"
+#include "base/status.h"
+#include "config/bootstrap.h"
+#include "event/dispatcher.h"
+#include "proxy/connection_manager.h"
+#include "proxy/connection_manager_config.h"
+#include "proxy/filter_factory.h"
+
+namespace weir::upstream {
+class ClusterManager;
+}
+
+namespace weir::proxy {
+
+struct ServerOptions {
+  uint32_t concurrency = 1;
+  // Empty: the embedded default config (the caller loads it).
+  std::string config_path;
+  bool watch_config = false;
+  std::chrono::milliseconds watch_interval{1000};
+  // Upper bound for a graceful drain before exiting anyway.
+  std::chrono::milliseconds drain_time{10000};
+};
+
+// Everything built from one config, shared read-only by all workers.
+struct ServerSnapshot {
+  std::shared_ptr<const config::Bootstrap> bootstrap;
+  std::shared_ptr<upstream::ClusterManager> cluster_manager;
+  struct ListenerEntry {
+    std::string name;
+    std::string address_key;  // "ip:port" as configured
+    config::SocketAddress address;
+    std::shared_ptr<const HcmConfig> hcm;
+  };
+  std::vector<ListenerEntry> listeners;
+  ~ServerSnapshot();
+};
+
+class Worker;
+
+class Server {
+ public:
+  enum class State { kInitializing, kLive, kDraining };
+
+  Server(ServerOptions options, const FilterRegistry& registry, stats::Store& store);
+  ~Server();
+
+  // Builds the first snapshot, binds every listener on every worker (errors
+  // here are fatal: port in use, ...), starts the workers and, if the
+  // bootstrap has an admin address, the admin listener with `admin_chain`.
+  Status start(std::shared_ptr<const config::Bootstrap> bootstrap,
+               std::vector<FilterChainEntry> admin_chain);
+  // Runs the main loop until shutdown; returns the process exit code.
+  int run();
+
+  // --- thread-safe controls (admin handlers, signals, tests) ---
+  // Loads `config_path` again; a bad config is logged and the old one kept.
+  void requestReload();
+  // Stop accepting, finish in-flight requests, close idle connections, exit
+  // once idle or after drain_time.
+  void requestDrainAndExit();
+  // Stop accepting on every listener; keep serving what is connected.
+  void drainListeners();
+  // Exit now (in-flight requests are cut).
+  void requestQuit();
+  void setHealthCheckFailed(bool failed) { health_check_failed_ = failed; }
+  bool healthCheckFailed() const { return health_check_failed_; }
+  State state() const { return state_.load(); }
+
+  // --- read access for the admin API (main thread) ---
+  std::shared_ptr<const ServerSnapshot> snapshot() const;
+  stats::Store& statsStore() { return store_; }
+  const ServerOptions& options() const { return options_; }
+  std::chrono::seconds uptime() const;
+  // Bound addresses: listener name → "ip:port" actually listening.
+  std::vector<std::pair<std::string, std::string>> listenerAddresses() const;
+  std::string adminAddress() const;
+  event::Dispatcher& mainDispatcher() { return *main_dispatcher_; }
+  uint64_t reloadCount() const { return reload_success_->value(); }
+
+  // Builds a snapshot from a bootstrap (main thread). Exposed for tests.
+  Result<std::shared_ptr<const ServerSnapshot>> buildSnapshot(
+      std::shared_ptr<const config::Bootstrap> bootstrap);
+
+ private:
+  friend class Worker;
+  void reload();
+  void applySnapshot(std::shared_ptr<const ServerSnapshot> snapshot);
+  void beginDrain(bool exit_after);
+  void onWorkerIdle();
+  void finishShutdown(int code);
+  void checkConfigFile();
+
+  ServerOptions options_;
+  const FilterRegistry& registry_;
+  stats::Store& store_;
+  std::unique_ptr<event::Dispatcher> main_dispatcher_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  mutable std::mutex mutex_;  // guards snapshot_ and listener_addresses_
+  std::shared_ptr<const ServerSnapshot> snapshot_;
+  std::vector<std::pair<std::string, std::string>> listener_addresses_;
+  std::atomic<State> state_{State::kInitializing};
+  std::atomic<bool> health_check_failed_{false};
+  std::atomic<uint32_t> busy_workers_{0};
+  bool exit_after_drain_ = false;
+  bool shutting_down_ = false;
+  int exit_code_ = 0;
+  event::MonotonicTime start_time_;
+  event::TimerPtr drain_timer_;
+  event::TimerPtr watch_timer_;
+  int64_t config_mtime_ns_ = 0;
+  stats::Counter* reload_success_;
+  stats::Counter* reload_failure_;
+  stats::Gauge* server_state_;
+  stats::Gauge* concurrency_gauge_;
+
+  // The admin listener and its connections live on the main dispatcher.
+  class AdminEndpoint;
+  std::unique_ptr<AdminEndpoint> admin_;
+  struct Signals;
+  std::unique_ptr<Signals> signals_;
+};
+
+}  // namespace weir::proxy
