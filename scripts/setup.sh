@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # wasm tooling: spec tests, test modules, benchmark programs, fuzzing
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev llvm
   # real peers and clients for tests and benchmarks
-  nginx-light haproxy wrk curl valgrind python3
+  nginx-light haproxy wrk curl valgrind python3 nodejs npm
 )
 
 missing=()
@@ -30,6 +30,18 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm packages: the AssemblyScript Proxy-Wasm SDK and compiler that the test
+# filters are built with. Versions are pinned by the lock file; `npm ci` runs
+# only when node_modules is missing or older than the lock file.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root"/tests/testdata/proxywasm/assemblyscript; do
+  [ -f "$dir/package-lock.json" ] || continue
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "setup: npm ci in ${dir#$root/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null && touch node_modules)
+  fi
+done
 
 # nginx-light enables a site and starts a daemon on :80 on some images; tests
 # start their own nginx with their own config, so the system one is not needed.
