@@ -12,7 +12,7 @@ APT_PACKAGES=(
   # wasm tooling: spec tests, test modules, benchmark programs, fuzzing
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev llvm
   # real peers and clients for tests and benchmarks
-  nginx-light haproxy wrk curl valgrind python3 nodejs npm
+  nginx-light haproxy wrk curl valgrind python3
 )
 
 missing=()
@@ -22,11 +22,11 @@ for p in "${APT_PACKAGES[@]}"; do
   fi
 done
 
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -35,6 +35,10 @@ fi
 # filters are built with. Versions are pinned by the lock file; `npm ci` runs
 # only when node_modules is missing or older than the lock file.
 root=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm not found; installing Debian's nodejs and npm"
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 for dir in "$root"/tests/testdata/proxywasm/assemblyscript; do
   [ -f "$dir/package-lock.json" ] || continue
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
