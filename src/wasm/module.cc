@@ -5,9 +5,8 @@
 namespace weir::wasm {
 namespace {
 
-// The n-th import of `kind`; imports of one kind are few and this is only
-// used off the hot path (instantiation, tooling).
-const Import* nthImport(const std::vector<Import>& imports, ExternKind kind, uint32_t n) {
+// The n-th import of `kind`, by scanning.
+const Import* nthImportScan(const std::vector<Import>& imports, ExternKind kind, uint32_t n) {
   for (const Import& imp : imports) {
     if (imp.kind != kind) continue;
     if (n == 0) return &imp;
@@ -16,34 +15,43 @@ const Import* nthImport(const std::vector<Import>& imports, ExternKind kind, uin
   return nullptr;
 }
 
+// Uses the decoder's per-kind position table when present; hand-built
+// modules (tests, tools) fall back to the scan.
+const Import* nthImport(const Module& m, ExternKind kind, uint32_t n) {
+  const auto& positions = m.imports_by_kind[static_cast<uint8_t>(kind)];
+  if (n < positions.size()) return &m.imports[positions[n]];
+  return nthImportScan(m.imports, kind, n);
+}
+
 }  // namespace
 
+
 uint32_t Module::funcTypeIndex(uint32_t func_index) const {
-  if (func_index < num_imported_funcs) return nthImport(imports, ExternKind::kFunc, func_index)->func_type_index;
+  if (func_index < num_imported_funcs) return nthImport(*this, ExternKind::kFunc, func_index)->func_type_index;
   return functions[func_index - num_imported_funcs].type_index;
 }
 
 TableType Module::tableType(uint32_t i) const {
-  if (i < num_imported_tables) return nthImport(imports, ExternKind::kTable, i)->table;
+  if (i < num_imported_tables) return nthImport(*this, ExternKind::kTable, i)->table;
   return tables[i - num_imported_tables];
 }
 
 MemoryType Module::memoryType(uint32_t i) const {
-  if (i < num_imported_memories) return nthImport(imports, ExternKind::kMemory, i)->memory;
+  if (i < num_imported_memories) return nthImport(*this, ExternKind::kMemory, i)->memory;
   return memories[i - num_imported_memories];
 }
 
 GlobalType Module::globalType(uint32_t i) const {
-  if (i < num_imported_globals) return nthImport(imports, ExternKind::kGlobal, i)->global;
+  if (i < num_imported_globals) return nthImport(*this, ExternKind::kGlobal, i)->global;
   return globals[i - num_imported_globals].type;
 }
 
 const Import* Module::importedFunc(uint32_t i) const {
-  return i < num_imported_funcs ? nthImport(imports, ExternKind::kFunc, i) : nullptr;
+  return i < num_imported_funcs ? nthImport(*this, ExternKind::kFunc, i) : nullptr;
 }
 
 const Import* Module::importedGlobal(uint32_t i) const {
-  return i < num_imported_globals ? nthImport(imports, ExternKind::kGlobal, i) : nullptr;
+  return i < num_imported_globals ? nthImport(*this, ExternKind::kGlobal, i) : nullptr;
 }
 
 std::string_view Module::functionName(uint32_t func_index) const {

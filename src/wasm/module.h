@@ -179,6 +179,11 @@ class Module {
   std::vector<SectionInfo> sections;
   NameSection names;
 
+  // For each ExternKind (by its numeric value), the positions in `imports`
+  // of the imports of that kind, in index-space order. Filled by the decoder
+  // so index lookups on imported entities are O(1).
+  std::vector<uint32_t> imports_by_kind[4];
+
   // Counts of imported entities (they come first in each index space).
   uint32_t num_imported_funcs = 0;
   uint32_t num_imported_tables = 0;

@@ -371,6 +371,7 @@ bool Decoder::importSection() {
       default:
         return r_.failAt(at, "malformed import kind");
     }
+    m_.imports_by_kind[static_cast<uint8_t>(imp.kind)].push_back(static_cast<uint32_t>(m_.imports.size()));
     m_.imports.push_back(std::move(imp));
   }
   if (m_.num_imported_funcs > limits_.max_functions) return r_.fail("too many functions", kLimit);
