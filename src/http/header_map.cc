@@ -309,6 +309,14 @@ void HeaderMap::set(KnownHeader header, std::string_view value) {
   removeIf(pos + 1, [&](const Entry& e) { return e.known == header; });
 }
 
+void HeaderMap::appendAt(size_t pos, std::string_view value, std::string_view separator) {
+  std::string joined(valueOf(entries_[pos]));
+  if (!joined.empty()) joined.append(separator);
+  joined.append(value);
+  setValue(pos, joined);
+  maybeCompact();
+}
+
 void HeaderMap::append(std::string_view name, std::string_view value, std::string_view separator) {
   LowerName lower(name);
   const KnownHeader known = knownHeaderFromLowercase(lower.view());
@@ -321,11 +329,7 @@ void HeaderMap::append(std::string_view name, std::string_view value, std::strin
     addLowercase(lower.view(), value);
     return;
   }
-  std::string joined(valueOf(entries_[pos]));
-  if (!joined.empty()) joined.append(separator);
-  joined.append(value);
-  setValue(pos, joined);
-  maybeCompact();
+  appendAt(pos, value, separator);
 }
 
 void HeaderMap::append(KnownHeader header, std::string_view value, std::string_view separator) {
@@ -334,11 +338,7 @@ void HeaderMap::append(KnownHeader header, std::string_view value, std::string_v
     add(header, value);
     return;
   }
-  std::string joined(valueOf(entries_[pos]));
-  if (!joined.empty()) joined.append(separator);
-  joined.append(value);
-  setValue(pos, joined);
-  maybeCompact();
+  appendAt(pos, value, separator);
 }
 
 size_t HeaderMap::remove(std::string_view name) {

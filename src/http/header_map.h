@@ -228,6 +228,8 @@ class HeaderMap {
   // Position of the first entry with this (lowercase) name, or size().
   size_t findLowercase(std::string_view lowercase_name, KnownHeader known) const;
   void setValue(size_t pos, std::string_view value);
+  // Extends the value at pos with separator + value.
+  void appendAt(size_t pos, std::string_view value, std::string_view separator);
   // Unknown-name entry with exactly this lowercase name.
   bool hasName(const Entry& e, std::string_view lowercase_name) const;
   // Removes entries at or after `from` that match; keeps accounting, index

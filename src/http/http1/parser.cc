@@ -80,52 +80,53 @@ std::optional<ParseErrorCode> classifyBadByte(char c, bool in_name) {
   return in_name ? ParseErrorCode::kInvalidHeaderName : ParseErrorCode::kInvalidHeaderValue;
 }
 
-// Scans the whole line once; returns the position of the first byte that is
-// not allowed anywhere in a field line (CTL other than HTAB, DEL), or npos.
-// This is the parser's hottest loop, so on x86-64 it checks 16 bytes per step.
-size_t findBadFieldByte(std::string_view line) {
-  const char* p = line.data();
-  const size_t n = line.size();
+// Position of the first byte for which `bad_block` (16 bytes at a time) /
+// `bad_byte` (the tail, and everywhere without SSE2) is true, or npos.
+// These scans are the parser's hottest loops.
+template <typename BlockMask, typename ByteTest>
+size_t findFirstBad(std::string_view s, BlockMask bad_block, ByteTest bad_byte) {
+  const char* p = s.data();
+  const size_t n = s.size();
   size_t i = 0;
 #if defined(__SSE2__)
-  const __m128i ctl_max = _mm_set1_epi8(0x1f);
-  const __m128i tab = _mm_set1_epi8('\t');
-  const __m128i del = _mm_set1_epi8(0x7f);
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i is_ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, ctl_max), v);  // v <= 0x1f, unsigned
-    const __m128i bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, tab), is_ctl), _mm_cmpeq_epi8(v, del));
-    const int mask = _mm_movemask_epi8(bad);
+    const int mask = _mm_movemask_epi8(bad_block(v));
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
+#else
+  (void)bad_block;
 #endif
   for (; i < n; ++i) {
-    if (!is(p[i], kFieldOk)) return i;
+    if (bad_byte(p[i])) return i;
   }
   return std::string_view::npos;
 }
 
-// First byte of a request-target outside VCHAR (0x21-0x7e), or npos.
-size_t findBadTargetByte(std::string_view target) {
-  const char* p = target.data();
-  const size_t n = target.size();
-  size_t i = 0;
 #if defined(__SSE2__)
-  const __m128i low = _mm_set1_epi8(0x20);
-  const __m128i high = _mm_set1_epi8(0x7f);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v),    // v <= 0x20
-                                     _mm_cmpeq_epi8(_mm_max_epu8(v, high), v));  // v >= 0x7f
-    const int mask = _mm_movemask_epi8(bad);
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-  }
+// Lanes where v <= limit / v >= limit, as unsigned bytes.
+inline __m128i atMost(__m128i v, char limit) { return _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(limit)), v); }
+inline __m128i atLeast(__m128i v, char limit) { return _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(limit)), v); }
+#define WEIR_BLOCK(expr) [](__m128i v) { return (expr); }
+#else
+#define WEIR_BLOCK(expr) [](int) { return 0; }
 #endif
-  for (; i < n; ++i) {
-    if (!is(p[i], kTargetOk)) return i;
-  }
-  return std::string_view::npos;
+
+// First byte not allowed anywhere in a field line (CTL other than HTAB, DEL).
+size_t findBadFieldByte(std::string_view line) {
+  return findFirstBad(
+      line,
+      WEIR_BLOCK(_mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), atMost(v, 0x1f)),
+                              _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))),
+      [](char c) { return !is(c, kFieldOk); });
 }
+
+// First byte of a request-target outside VCHAR (0x21-0x7e).
+size_t findBadTargetByte(std::string_view target) {
+  return findFirstBad(target, WEIR_BLOCK(_mm_or_si128(atMost(v, 0x20), atLeast(v, 0x7f))),
+                      [](char c) { return !is(c, kTargetOk); });
+}
+#undef WEIR_BLOCK
 
 struct ErrorInfo {
   int status;
