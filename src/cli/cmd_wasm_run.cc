@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,18 @@ constexpr const char* kUsage =
     "usage: weir wasm run [--dir DIR[::GUEST]] [--env K=V] [--fuel N] [--max-memory-pages N] "
     "MODULE.wasm [ARGS...]\n";
 
+int runWasmMain(const std::vector<std::string>& args);
+
 int runWasm(const std::vector<std::string>& args) {
+  try {
+    return runWasmMain(args);
+  } catch (const std::exception& e) {  // std::stoul on a malformed number
+    std::cerr << "weir: bad argument: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+}
+
+int runWasmMain(const std::vector<std::string>& args) {
   using namespace weir::wasm;
   wasi::WasiConfig cfg;
   runtime::InstanceLimits limits;

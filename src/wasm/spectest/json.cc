@@ -4,8 +4,8 @@ namespace weir::wasm::spectest {
 
 const Json* Json::get(std::string_view key) const {
   if (type != Type::kObject) return nullptr;
-  for (const auto& [k, v] : members) {
-    if (k == key) return &v;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &values[i];
   }
   return nullptr;
 }
@@ -41,7 +41,8 @@ class Parser {
         ++pos_;
         Json v;
         WEIR_RETURN_IF_ERROR(parse(v, depth + 1));
-        out.members.emplace_back(std::move(key), std::move(v));
+        out.keys.push_back(std::move(key));
+        out.values.push_back(std::move(v));
         skipWs();
         if (peek(',')) { ++pos_; continue; }
         if (peek('}')) { ++pos_; return Status::ok(); }

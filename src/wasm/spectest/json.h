@@ -19,7 +19,10 @@ struct Json {
   bool boolean = false;
   std::string text;  // kString: decoded string; kNumber: the literal
   std::vector<Json> items;                            // kArray
-  std::vector<std::pair<std::string, Json>> members;  // kObject
+  // kObject: keys[i] names values[i] (two vectors: std::pair of an incomplete
+  // type is rejected by clang with libstdc++).
+  std::vector<std::string> keys;
+  std::vector<Json> values;
 
   // Member lookup; null when absent or not an object.
   const Json* get(std::string_view key) const;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "wasm/runtime/engine.h"
 #include "wasm/runtime/instance.h"
@@ -415,7 +416,14 @@ FileResult runSpecFile(const std::string& json_path, const KnownFailures& known,
     return result;
   }
   Runner runner(dir, source, known, log, result);
-  runner.run(*commands);
+  try {
+    runner.run(*commands);
+  } catch (const std::exception& e) {
+    // Number parsing (std::stoull) on a malformed test file: report, don't crash.
+    result.failed += 1;
+    result.failures.push_back(json_path + ": malformed command: " + e.what());
+    log << result.failures.back() << "\n";
+  }
   return result;
 }
 
