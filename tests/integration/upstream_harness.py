@@ -75,6 +75,7 @@ class TestUpstream:
     def stop(self):
         self.proc.kill()
         self.proc.wait()
+        self.proc.stdout.close()
 
 
 class Nginx:

@@ -41,6 +41,7 @@ class Counters:
         self.lock = threading.Lock()
         self.connections = 0
         self.requests = 0
+        self.stats_connections = 0  # connections that asked for /__stats only
         self.sequences = {}
 
     def next_in_sequence(self, key):
@@ -55,6 +56,7 @@ class Conn:
         self.sock = sock
         self.server = server
         self.buf = b""
+        self.counted_as_stats = False
 
     def fill(self):
         data = self.sock.recv(256 * 1024)
@@ -143,7 +145,11 @@ def handle(conn, method, target, headers):
         for _ in conn.body_chunks(headers):
             pass
         with server.counters.lock:
-            body = json.dumps({"connections": server.counters.connections,
+            if not conn.counted_as_stats:
+                conn.counted_as_stats = True
+                server.counters.stats_connections += 1
+            body = json.dumps({"connections": server.counters.connections -
+                               server.counters.stats_connections,
                                "requests": server.counters.requests}).encode()
         conn.respond(200, body, [("content-type", "application/json")])
         return True
