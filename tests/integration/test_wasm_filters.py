@@ -73,7 +73,7 @@ class WasmFilterTest(harness.WeirTestCase):
         try:
             return self.start_weir(config, concurrency=concurrency)
         except RuntimeError:
-            log = "\n".join(open(p).read() for p in self._logs())
+            log = self._log_text()
             if "envoy.filters.http.wasm" in log and "unknown" in log.lower():
                 self.skipTest("this weir binary does not register envoy.filters.http.wasm "
                               "(proxywasm::registerWasmFilter is not called by `weir proxy`)")
@@ -81,6 +81,13 @@ class WasmFilterTest(harness.WeirTestCase):
 
     def _logs(self):
         return [os.path.join(self.workdir, f) for f in os.listdir(self.workdir) if f.endswith(".log")]
+
+    def _log_text(self):
+        text = []
+        for path in self._logs():
+            with open(path, errors="replace") as f:
+                text.append(f.read())
+        return "\n".join(text)
 
     def test_wat_filter_adds_a_response_header(self):
         weir = self.weir_with(wasm_filter(os.path.join(build_filters(), "add_header.wasm")))
@@ -130,10 +137,10 @@ class WasmFilterTest(harness.WeirTestCase):
                                    clusters=[harness.static_cluster("nginx", [self.nginx.port])])
         with self.assertRaises(RuntimeError):
             self.start_weir(config)
-        log = "\n".join(open(p).read() for p in self._logs())
+        log = self._log_text()
         if "envoy.filters.http.wasm" in log and "unknown" in log.lower():
             self.skipTest("this weir binary does not register envoy.filters.http.wasm")
-        log = "\n".join(open(p).read() for p in self._logs())
+        log = self._log_text()
         self.assertIn("proxy_on_configure returned false", log)
 
 
@@ -151,6 +158,7 @@ class AssemblyScriptSdkFilterTest(harness.WeirTestCase):
             self, wasm_filter(self.filter, configuration, root_id="add_header", name="as"))
 
     _logs = WasmFilterTest._logs
+    _log_text = WasmFilterTest._log_text
 
     def test_adds_the_configured_header(self):
         weir = self.weir_with("from-config")

@@ -5,8 +5,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: build.sh OUT.wasm}"
+mkdir -p "$(dirname "$out")"
+out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
 if [ ! -x "$here/node_modules/.bin/asc" ]; then
   echo "assemblyscript is not installed: run 'npm ci' in $here" >&2
   exit 3
 fi
-"$here/node_modules/.bin/asc" "$here/assembly/index.ts" -b "$out" --use abort=abort_proc_exit -O3 --noAssert
+# asc resolves the SDK from node_modules relative to the working directory.
+cd "$here"
+./node_modules/.bin/asc assembly/index.ts -b "$out" --use abort=abort_proc_exit -O3 --noAssert
