@@ -180,7 +180,7 @@ class Weir:
         with open(path, "w") as f:
             json.dump(config, f, indent=1)
         self.log = open(os.path.join(workdir, "weir-%d.log" % self.port), "w+")
-        self.proc = subprocess.Popen([weir_bin(), "proxy", "-c", path, "--concurrency",
+        self.proc = subprocess.Popen([weir_bin(), "proxy", "-c", path, "--log-level", os.environ.get("WEIR_LOG_LEVEL", "warn"), "--concurrency",
                                       str(concurrency)], stdout=self.log, stderr=self.log)
         wait_for_port(self.port, proc=self.proc)
 

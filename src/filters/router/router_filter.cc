@@ -263,14 +263,16 @@ void RouterFilter::startAttempt() {
 void RouterFilter::onPoolReady(upstream::UpstreamStream& stream,
                                const upstream::HostConstSharedPtr& host) {
   pool_handle_ = nullptr;
+  if (!watermark_registered_) {
+    // May call onAboveWriteBufferHighWatermark right away; upstream_ is not
+    // set yet so that is only counted, and applied just below.
+    watermark_registered_ = true;
+    callbacks_->addDownstreamWatermarkCallbacks(*this);
+  }
   upstream_ = &stream;
   if (!callbacks_->streamInfo().first_upstream_tx_byte_sent) {
     callbacks_->streamInfo().first_upstream_tx_byte_sent =
         callbacks_->streamInfo().sinceStart(callbacks_->dispatcher().approximateMonotonicTime());
-  }
-  if (!watermark_registered_) {
-    watermark_registered_ = true;
-    callbacks_->addDownstreamWatermarkCallbacks(*this);  // may call onAbove... now
   }
   for (uint32_t i = 0; i < downstream_above_; ++i) stream.readDisable(true);
   sendRequestBody();
@@ -511,6 +513,7 @@ void RouterFilter::onUpstreamBelowWriteBufferLowWatermark() {
 }
 
 void RouterFilter::onAboveWriteBufferHighWatermark() {
+  WEIR_DEBUG("router: client above high watermark, pausing upstream reads");
   ++downstream_above_;
   if (upstream_ != nullptr) upstream_->readDisable(true);
 }
