@@ -363,7 +363,10 @@ void appendJsonString(std::string_view s, std::string& out) {
 struct JsonNode {
   enum class Kind { kObject, kLiteral, kTemplate };
   Kind kind = Kind::kTemplate;
-  std::vector<std::pair<std::string, JsonNode>> fields;  // kObject
+  // kObject: keys[i] names children[i] (two vectors: a pair member would
+  // need JsonNode complete here).
+  std::vector<std::string> keys;
+  std::vector<JsonNode> children;
   std::string literal;                                    // kLiteral: serialized JSON
   std::vector<Op> ops;                                    // kTemplate
 };
@@ -378,7 +381,8 @@ Result<JsonNode> buildJsonNode(const nlohmann::json& value, size_t depth, const 
     for (const auto& [k, v] : value.items()) {
       auto child = buildJsonNode(v, depth + 1, path.empty() ? k : path + "." + k);
       if (!child.isOk()) return child.status();
-      node.fields.emplace_back(k, std::move(child.value()));
+      node.keys.push_back(k);
+      node.children.push_back(std::move(child.value()));
     }
   } else if (value.is_string()) {
     auto ops = parseFormat(value.get<std::string>());
@@ -440,12 +444,12 @@ class JsonFormatter : public AccessLogFormatter {
   void renderObject(const JsonNode& node, const StreamInfo& info, std::string& out) const {
     out += '{';
     bool first = true;
-    for (const auto& [key, child] : node.fields) {
+    for (size_t i = 0; i < node.keys.size(); ++i) {
       size_t mark = out.size();
       if (!first) out += ',';
-      appendJsonString(key, out);
+      appendJsonString(node.keys[i], out);
       out += ':';
-      if (!renderValue(child, info, out)) {
+      if (!renderValue(node.children[i], info, out)) {
         out.resize(mark);
         continue;
       }
