@@ -455,9 +455,11 @@ void HttpConnectionManager::onTrailers(http::HeaderMap&& trailers) {
 }
 
 void HttpConnectionManager::onMessageComplete() {
-  // One request at a time: the next pipelined one waits in the read buffer.
-  parser_->pause();
+  // One request at a time: the next pipelined one waits in the read buffer
+  // until this stream's response is done (it may already be, for a local
+  // reply to a header-only request).
   if (!stream_) return;
+  parser_->pause();
   ActiveStream& s = *stream_;
   s.request_complete_ = true;
   if (request_timer_) request_timer_->disable();
