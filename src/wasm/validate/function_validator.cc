@@ -731,8 +731,11 @@ bool FunctionValidator::fcInstruction() {
       if (!zeroByte() || !requireMemory(instr_at_)) return false;
       return popExpect(kI32) && popExpect(kI32) && popExpect(kI32);
     case 12: {  // table.init
+      // Immediates are elem then table, but the spec checks the table first.
+      size_t elem_at = r_.pos();
       uint32_t e, t;
-      if (!elemIndex(&e) || !tableIndex(&t)) return false;
+      if (!r_.readU32(&e) || !tableIndex(&t)) return false;
+      if (e >= m_.elements.size()) return invalidAt(elem_at, "unknown elem segment " + std::to_string(e));
       if (m_.elements[e].type != m_.tableType(t).elem_type) return typeMismatch();
       return popExpect(kI32) && popExpect(kI32) && popExpect(kI32);
     }
