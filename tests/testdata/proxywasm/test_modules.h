@@ -40,6 +40,20 @@ inline const std::filesystem::path& testModuleDir() {
 
 inline std::string testModulePath(const std::string& name) { return (testModuleDir() / name).string(); }
 
+// The AssemblyScript SDK filter, or "" when the SDK is not installed
+// (`npm ci` in assemblyscript/, which scripts/setup.sh runs).
+inline std::string assemblyScriptModulePath() {
+  static const std::string path = []() -> std::string {
+    std::filesystem::path src = std::filesystem::path(__FILE__).parent_path() / "assemblyscript";
+    if (!std::filesystem::exists(src / "node_modules" / ".bin" / "asc")) return "";
+    std::filesystem::path out = testModuleDir() / "as_filter.wasm";
+    std::string cmd = "'" + (src / "build.sh").string() + "' '" + out.string() + "' >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("building the AssemblyScript filter failed: " + cmd);
+    return out.string();
+  }();
+  return path;
+}
+
 inline const std::string& testModule(const std::string& name) {
   static std::map<std::string, std::string> cache;
   auto it = cache.find(name);

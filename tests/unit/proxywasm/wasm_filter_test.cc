@@ -310,5 +310,50 @@ TEST_F(WasmFilterTest, TickResumesAPausedRequest) {
   EXPECT_EQ(stream.responder_->seen_headers.getOr("x-wasm-request"), "c");
 }
 
+TEST_F(WasmFilterTest, AssemblyScriptSdkFilterAddsHeaderAnswersLocallyAndRewritesBodies) {
+  const std::string path = assemblyScriptModulePath();
+  if (path.empty()) GTEST_SKIP() << "AssemblyScript SDK not installed (npm ci in tests/testdata/proxywasm/assemblyscript)";
+  auto config = [&](const std::string& configuration) {
+    json cfg = wasmConfig("add_header.wasm", configuration, "as-" + configuration, {{"root_id", "add_header"}});
+    cfg["config"]["vm_config"]["code"]["local"]["filename"] = path;
+    return cfg;
+  };
+  stats::Store store;
+  auto hello = makeFilter(config("from-config"), &store);
+  {
+    TestStream stream(dispatcher_, hello);
+    stream.request();
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 200);
+    EXPECT_EQ(stream.response_headers.getOr("x-as-hello"), "from-config");
+    EXPECT_EQ(stream.response_body, "hello world");
+  }
+  {
+    TestStream denied(dispatcher_, hello);
+    denied.request({{"x-as-deny", "1"}});
+    ASSERT_TRUE(denied.complete);
+    EXPECT_EQ(denied.response_headers.status(), 403);
+    EXPECT_EQ(denied.response_headers.getOr("x-denied-by"), "assemblyscript");
+    EXPECT_EQ(denied.response_body, "denied by assemblyscript");
+  }
+  ASSERT_NE(store.findCounter("wasmcustom.as_requests"), nullptr);
+  EXPECT_EQ(store.findCounter("wasmcustom.as_requests")->value(), 2u);
+
+  auto rewrite = makeFilter(config("rewrite"));
+  TestStream stream(dispatcher_, rewrite);
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_body, "as-rewritten");
+}
+
+TEST_F(WasmFilterTest, AssemblyScriptSdkRequiresTheRegisteredRootId) {
+  const std::string path = assemblyScriptModulePath();
+  if (path.empty()) GTEST_SKIP() << "AssemblyScript SDK not installed";
+  json cfg = wasmConfig("add_header.wasm", "", "as-wrong-root", {{"root_id", "not_registered"}});
+  cfg["config"]["vm_config"]["code"]["local"]["filename"] = path;
+  auto factory = createWasmFilterFactory(cfg, nullptr);
+  EXPECT_FALSE(factory.isOk()) << "the SDK aborts when root_id names no registered root context";
+}
+
 }  // namespace
 }  // namespace weir::proxywasm
