@@ -11,6 +11,7 @@
 #include "base/stats.h"
 #include "cli/command.h"
 #include "config/default_bootstrap.h"
+#include "proxywasm/wasm_filter.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
 #include "proxy/filter_factory.h"
@@ -91,6 +92,7 @@ int runProxy(const std::vector<std::string>& args) {
 
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);
+  proxywasm::registerWasmFilter(registry);
 
   config::LoadOptions load_options;
   load_options.validate_http_filter = [&registry](const config::HttpFilter& f) -> Status {

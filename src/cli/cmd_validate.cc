@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "proxywasm/wasm_filter.h"
 #include "cli/command.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
@@ -59,6 +60,7 @@ int runValidate(const std::vector<std::string>& args) {
 
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);
+  proxywasm::registerWasmFilter(registry);
   ValidationContext context;
   config::LoadOptions options;
   options.validate_http_filter = [&](const config::HttpFilter& f) -> Status {

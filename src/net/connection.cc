@@ -156,8 +156,13 @@ void Connection::Impl::deliver(const std::shared_ptr<Impl>& self) {
 
 void Connection::Impl::flush(const std::shared_ptr<Impl>& self) {
   Connection* c = self->owner;
-  if (c == nullptr || self->write_in_flight || c->state_ == ConnectionState::kConnecting ||
-      c->state_ == ConnectionState::kClosed) {
+  if (c == nullptr || c->state_ == ConnectionState::kConnecting || c->state_ == ConnectionState::kClosed) {
+    return;
+  }
+  if (self->write_in_flight) {
+    // Data queued behind an in-flight write still counts: without this check a
+    // fast producer could grow `pending` without ever hearing the high watermark.
+    self->updateWatermarks();
     return;
   }
   if (self->writing.empty()) std::swap(self->writing, self->pending);
