@@ -41,6 +41,9 @@ class ProxyBasicTest(harness.WeirTestCase):
                        access_log=[harness.file_access_log(log, "%RESPONSE_CODE% %RESPONSE_FLAGS%\n")])
         status, _, _ = harness.http_get(w.listener_port, "/other")
         self.assertEqual(status, 404)
+        # Response-code stats are charged when the stream finishes, which can
+        # be just after the client has read the response (as in Envoy).
+        harness.wait_until(lambda: w.stat("http.ingress_http.downstream_rq_4xx") >= 1, what="4xx stat")
         self.assertEqual(w.stat("http.ingress_http.downstream_rq_4xx"), 1)
         self.assertEqual(read_log_lines(log, 1), ["404 NR"])
 
