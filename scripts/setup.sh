@@ -9,10 +9,14 @@ APT_PACKAGES=(
   # libraries
   libasio-dev libssl-dev libfmt-dev libyaml-cpp-dev nlohmann-json3-dev libre2-dev
   libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # hub and OCI client: metadata, HTTP client, compat-layer gunzip, htpasswd bcrypt
+  libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libcrypt-dev
   # wasm tooling: spec tests, test modules, benchmark programs, fuzzing
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev llvm
   # real peers and clients for tests and benchmarks
   nginx-light haproxy wrk curl valgrind python3
+  # registry peers for the hub's tests and benchmark
+  skopeo docker-registry apache2-utils
 )
 
 missing=()
@@ -51,5 +55,10 @@ done
 # start their own nginx with their own config, so the system one is not needed.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   systemctl stop nginx || true
+fi
+# docker-registry's package starts a registry on :5000; the hub tests start
+# their own with their own config.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
 fi
 echo "setup: ok"
