@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "config/default_bootstrap.h"
 #include "proxywasm/wasm_filter.h"
+#include "proxywasm/network_filter.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
 #include "proxy/filter_factory.h"
@@ -93,12 +94,19 @@ int runProxy(const std::vector<std::string>& args) {
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);
   proxywasm::registerWasmFilter(registry);
+  proxywasm::registerWasmNetworkFilter(registry);
 
   config::LoadOptions load_options;
   load_options.validate_http_filter = [&registry](const config::HttpFilter& f) -> Status {
     const std::string type_url = f.typed_config ? f.typed_config->type_url : "";
     if (registry.find(f.name, type_url) == nullptr && !f.is_optional) {
       return invalidArgument("unknown http filter '" + f.name + "'");
+    }
+    return Status::ok();
+  };
+  load_options.validate_network_filter = [&registry](const config::NetworkFilter& f, bool) -> Status {
+    if (registry.findNetwork(f.name, f.typed_config.type_url) == nullptr) {
+      return invalidArgument("unknown network filter '" + f.name + "' (" + f.typed_config.type_url + ")");
     }
     return Status::ok();
   };

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proxywasm/wasm_filter.h"
+#include "proxywasm/network_filter.h"
 #include "cli/command.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
@@ -61,6 +62,7 @@ int runValidate(const std::vector<std::string>& args) {
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);
   proxywasm::registerWasmFilter(registry);
+  proxywasm::registerWasmNetworkFilter(registry);
   ValidationContext context;
   config::LoadOptions options;
   options.validate_http_filter = [&](const config::HttpFilter& f) -> Status {
@@ -73,6 +75,29 @@ int runValidate(const std::vector<std::string>& args) {
     }
     static const nlohmann::json kEmpty = nlohmann::json::object();
     auto cb = factory->createFilterFactory(f.typed_config ? f.typed_config->value : kEmpty, context);
+    if (!cb.isOk()) return cb.status();
+    return Status::ok();
+  };
+
+  // Network filters: known, terminal exactly when last, and their config
+  // builds (a Wasm plugin is compiled and its on_configure run).
+  struct NetworkContext : proxy::NetworkFactoryContext {
+    stats::Store* statsStore() override { return nullptr; }
+    upstream::ClusterManager* clusterManager() override { return nullptr; }
+  } network_context;
+  options.validate_network_filter = [&](const config::NetworkFilter& f, bool last) -> Status {
+    proxy::NamedNetworkFilterConfigFactory* factory = registry.findNetwork(f.name, f.typed_config.type_url);
+    if (!factory) return invalidArgument("unknown network filter '" + f.name + "' (" + f.typed_config.type_url + ")");
+    // (tcp_proxy's place in the chain is checked by the loader itself.)
+    if (!f.tcp_proxy && factory->isTerminalFilter() && !last) {
+      return invalidArgument(factory->name() + " is terminal: it must be the last filter of the chain");
+    }
+    if (!f.tcp_proxy && !factory->isTerminalFilter() && last) {
+      return invalidArgument("the last network filter must be terminal (envoy.filters.network.tcp_proxy or "
+                             "envoy.filters.network.http_connection_manager); " + factory->name() + " is not");
+    }
+    if (f.tcp_proxy) return Status::ok();  // checked field by field by the loader
+    auto cb = factory->createFilterFactory(f, network_context);
     if (!cb.isOk()) return cb.status();
     return Status::ok();
   };
@@ -93,6 +118,12 @@ int runValidate(const std::vector<std::string>& args) {
     if (b.admin) checkLogs(b.admin->access_log);
     for (const auto& l : b.static_resources.listeners) {
       for (const auto& chain : l.filter_chains) {
+        if (!chain.has_http_connection_manager) {
+          for (const auto& f : chain.network_filters) {
+            if (f.tcp_proxy) checkLogs(f.tcp_proxy->access_log);
+          }
+          continue;
+        }
         const auto& hcm = chain.http_connection_manager;
         checkLogs(hcm.access_log);
         auto table = proxy::RouteTable::create(hcm.route_config);

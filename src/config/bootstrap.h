@@ -256,9 +256,35 @@ struct HttpConnectionManager {
 
 // --- listeners --------------------------------------------------------------
 
+// --- network filters ----------------------------------------------------------
+
+// envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, checked field by
+// field by the loader (the filter is part of weir's core, like the router).
+struct TcpProxy {
+  std::string stat_prefix;
+  std::string cluster;                            // or weighted_clusters
+  std::vector<WeightedCluster> weighted_clusters;
+  uint32_t total_weight = 0;
+  Duration idle_timeout{3600000};  // Envoy default 1h; 0 disables
+  uint32_t max_connect_attempts = 1;
+  std::vector<AccessLog> access_log;
+};
+
+// A network filter other than the HTTP connection manager, as written. Its
+// factory (proxy::NamedNetworkFilterConfigFactory) builds it from here.
+struct NetworkFilter {
+  std::string name;
+  TypedConfig typed_config;
+  std::optional<TcpProxy> tcp_proxy;  // set for envoy.filters.network.tcp_proxy
+};
+
 struct FilterChain {
   std::string name;
-  // weir's only network filter: envoy.filters.network.http_connection_manager.
+  // Every filter of the chain in order, except the HTTP connection manager.
+  std::vector<NetworkFilter> network_filters;
+  // The chain is envoy.filters.network.http_connection_manager (weir runs it
+  // as a chain of its own: no other network filter beside it yet).
+  bool has_http_connection_manager = false;
   HttpConnectionManager http_connection_manager;
 };
 

@@ -36,6 +36,7 @@ namespace {
 constexpr std::string_view kHcmType =
     "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 constexpr std::string_view kRouterType = "envoy.extensions.filters.http.router.v3.Router";
+constexpr std::string_view kTcpProxyType = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 constexpr std::string_view kFileLogType = "envoy.extensions.access_loggers.file.v3.FileAccessLog";
 constexpr std::string_view kStdoutLogType = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";
 constexpr std::string_view kStderrLogType = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog";
@@ -208,6 +209,11 @@ class Loader {
   void httpConnectionManager(const YamlNode& n, const std::string& path, bool skip_at_type,
                              HttpConnectionManager& out);
   void httpFilter(const YamlNode& n, const std::string& path, HttpFilter& out);
+  void networkFilter(const YamlNode& n, const std::string& path, size_t index, size_t count, FilterChain& chain);
+  void tcpProxy(const YamlNode& n, const std::string& path, bool skip_at_type, TcpProxy& out);
+  // A weighted_clusters object (routes and tcp_proxy); returns the weight sum.
+  uint32_t weightedClusters(const YamlNode& wc, const std::string& wp, std::vector<WeightedCluster>& out,
+                            bool route_fields);
   void accessLog(const YamlNode& n, const std::string& path, AccessLog& out);
   void logFormat(const YamlNode& n, const std::string& path, AccessLog& out);
   void routeConfiguration(const YamlNode& n, const std::string& path, RouteConfiguration& out);
@@ -653,39 +659,92 @@ void Loader::listener(const YamlNode& n, const std::string& path, Listener& out,
     if (!filters || filters->isNull() ||
         (filters->kind == YamlNode::Kind::kSequence && filters->items.empty())) {
       error(filters ? *filters : fc, fc_path + ".filters",
-            "exactly one network filter (envoy.filters.network.http_connection_manager) is required");
+            "at least one network filter is required (the last one terminal: "
+            "envoy.filters.network.http_connection_manager or envoy.filters.network.tcp_proxy)");
       return;
     }
+    const size_t count = filters->kind == YamlNode::Kind::kSequence ? filters->items.size() : 0;
     forEachItem(filters, fc_path + ".filters", [&](const YamlNode& f, const std::string& f_path, size_t j) {
-      MapReader fr(*this, f, f_path);
-      if (!fr.ok()) return;
-      std::string name;
-      fr.str("name", name, true);
-      const YamlNode* tc = fr.get("typed_config");
-      fr.unsupported({"config_discovery"});
-      if (!tc) {
-        fr.missing("typed_config");
-        return;
-      }
-      AnyView view;
-      std::string tc_path = f_path + ".typed_config";
-      if (!any(*tc, tc_path, view)) return;
-      if (typeName(view.type_url) != kHcmType) {
-        error(*tc, tc_path + ".@type",
-              fmt::format("network filter type '{}' is not supported; weir supports only "
-                          "envoy.filters.network.http_connection_manager ({})",
-                          view.type_url, kHcmType));
-        return;
-      }
-      if (j > 0) {
-        error(f, f_path, "the http_connection_manager must be the only network filter of the chain");
-        return;
-      }
-      static const YamlNode kEmpty;
-      httpConnectionManager(view.value ? *view.value : kEmpty, tc_path, view.has_at_type,
-                            chain.http_connection_manager);
+      networkFilter(f, f_path, j, count, chain);
     });
     out.filter_chains.push_back(std::move(chain));
+  });
+}
+
+void Loader::networkFilter(const YamlNode& f, const std::string& f_path, size_t index, size_t count,
+                           FilterChain& chain) {
+  MapReader fr(*this, f, f_path);
+  if (!fr.ok()) return;
+  std::string name;
+  fr.str("name", name, true);
+  const YamlNode* tc = fr.get("typed_config");
+  fr.unsupported({"config_discovery"});
+  if (!tc) {
+    fr.missing("typed_config");
+    return;
+  }
+  AnyView view;
+  std::string tc_path = f_path + ".typed_config";
+  if (!any(*tc, tc_path, view)) return;
+  const std::string_view tn = typeName(view.type_url);
+  static const YamlNode kEmpty;
+  const bool last = index + 1 == count;
+  if (tn == kHcmType) {
+    // weir runs the HCM straight on the connection, not behind other filters.
+    if (count > 1) {
+      error(f, f_path,
+            "the http_connection_manager must be the only network filter of its chain "
+            "(weir does not run network filters in front of it yet)");
+      return;
+    }
+    chain.has_http_connection_manager = true;
+    httpConnectionManager(view.value ? *view.value : kEmpty, tc_path, view.has_at_type,
+                          chain.http_connection_manager);
+    return;
+  }
+  NetworkFilter filter;
+  filter.name = name;
+  filter.typed_config = typedConfig(view, tc_path);
+  if (tn == kTcpProxyType) {
+    if (!last) {
+      error(f, f_path, "envoy.filters.network.tcp_proxy is a terminal filter: it must be the last of the chain");
+    }
+    filter.tcp_proxy.emplace();
+    tcpProxy(view.value ? *view.value : kEmpty, tc_path, view.has_at_type, *filter.tcp_proxy);
+  }
+  if (options_.validate_network_filter) {
+    Status s = options_.validate_network_filter(filter, last);
+    if (!s.isOk()) error(f, f_path, s.message());
+  }
+  chain.network_filters.push_back(std::move(filter));
+}
+
+void Loader::tcpProxy(const YamlNode& n, const std::string& path, bool skip_at_type, TcpProxy& out) {
+  MapReader r(*this, n, path);
+  if (!r.ok()) return;
+  if (skip_at_type) r.skip("@type");
+  r.unsupported({"metadata_match", "downstream_idle_timeout", "upstream_idle_timeout", "access_log_options",
+                 "hash_policy", "tunneling_config", "max_downstream_connection_duration",
+                 "access_log_flush_interval", "flush_access_log_on_connected", "on_demand", "backoff_options",
+                 "proxy_protocol_tlvs", "max_downstream_connection_duration_jitter_percentage"});
+  r.str("stat_prefix", out.stat_prefix, true);
+  int kinds = 0;
+  if (r.str("cluster", out.cluster)) {
+    ++kinds;
+    if (out.cluster.empty()) error(*r.get("cluster"), path + ".cluster", "must not be empty");
+    cluster_refs_.push_back({out.cluster, r.get("cluster")->line, r.get("cluster")->column, path + ".cluster"});
+  }
+  if (const YamlNode* wc = r.get("weighted_clusters")) {
+    ++kinds;
+    out.total_weight = weightedClusters(*wc, path + ".weighted_clusters", out.weighted_clusters, false);
+  }
+  if (kinds != 1) error(n, path, "exactly one of cluster, weighted_clusters is required");
+  r.duration("idle_timeout", out.idle_timeout);
+  r.u32("max_connect_attempts", out.max_connect_attempts, 1, 100);
+  forEachItem(r.get("access_log"), path + ".access_log", [&](const YamlNode& a, const std::string& a_path, size_t) {
+    AccessLog log;
+    accessLog(a, a_path, log);
+    out.access_log.push_back(std::move(log));
   });
 }
 
@@ -1099,6 +1158,42 @@ void Loader::retryPolicy(const YamlNode& n, const std::string& path, RetryPolicy
   }
 }
 
+uint32_t Loader::weightedClusters(const YamlNode& wc, const std::string& wp, std::vector<WeightedCluster>& out,
+                                  bool route_fields) {
+  MapReader w(*this, wc, wp);
+  if (route_fields) w.unsupported({"runtime_key_prefix", "header_name", "random_value_specifier"});
+  uint64_t sum = 0;
+  forEachItem(w.get("clusters"), wp + ".clusters", [&](const YamlNode& c, const std::string& c_path, size_t) {
+    MapReader cr(*this, c, c_path);
+    if (!cr.ok()) return;
+    if (route_fields) {
+      cr.unsupported({"cluster_header", "request_headers_to_add", "request_headers_to_remove",
+                      "response_headers_to_add", "response_headers_to_remove", "typed_per_filter_config",
+                      "host_rewrite_literal", "metadata_match", "runtime_key_prefix"});
+    } else {
+      cr.unsupported({"metadata_match"});
+    }
+    WeightedCluster entry;
+    if (cr.str("name", entry.name, true)) {
+      cluster_refs_.push_back({entry.name, cr.get("name")->line, cr.get("name")->column, c_path + ".name"});
+    }
+    cr.u32("weight", entry.weight, route_fields ? 0 : 1, 1000000, true);
+    sum += entry.weight;
+    out.push_back(std::move(entry));
+  });
+  if (out.empty()) {
+    error(wc, wp + ".clusters", "at least one cluster is required");
+  } else if (sum == 0) {
+    error(wc, wp, "the sum of the weights must be greater than 0");
+  }
+  uint32_t total = 0;
+  if (route_fields && w.u32("total_weight", total) && total != sum) {
+    error(*w.get("total_weight"), wp + ".total_weight",
+          fmt::format("total_weight {} differs from the sum of the weights ({})", total, sum));
+  }
+  return static_cast<uint32_t>(sum);
+}
+
 void Loader::routeAction(const YamlNode& n, const std::string& path, RouteAction& out, const RouteMatch& match) {
   MapReader r(*this, n, path);
   if (!r.ok()) return;
@@ -1123,35 +1218,7 @@ void Loader::routeAction(const YamlNode& n, const std::string& path, RouteAction
   if (const YamlNode* wc = r.get("weighted_clusters")) {
     out.cluster_specifier = RouteAction::ClusterSpecifier::kWeightedClusters;
     ++kinds;
-    std::string wp = path + ".weighted_clusters";
-    MapReader w(*this, *wc, wp);
-    w.unsupported({"runtime_key_prefix", "header_name", "random_value_specifier"});
-    uint64_t sum = 0;
-    forEachItem(w.get("clusters"), wp + ".clusters", [&](const YamlNode& c, const std::string& c_path, size_t) {
-      MapReader cr(*this, c, c_path);
-      if (!cr.ok()) return;
-      cr.unsupported({"cluster_header", "request_headers_to_add", "request_headers_to_remove",
-                      "response_headers_to_add", "response_headers_to_remove", "typed_per_filter_config",
-                      "host_rewrite_literal", "metadata_match", "runtime_key_prefix"});
-      WeightedCluster entry;
-      if (cr.str("name", entry.name, true)) {
-        cluster_refs_.push_back({entry.name, cr.get("name")->line, cr.get("name")->column, c_path + ".name"});
-      }
-      cr.u32("weight", entry.weight, 0, 1000000, true);
-      sum += entry.weight;
-      out.weighted_clusters.push_back(std::move(entry));
-    });
-    if (out.weighted_clusters.empty()) {
-      error(*wc, wp + ".clusters", "at least one cluster is required");
-    } else if (sum == 0) {
-      error(*wc, wp, "the sum of the weights must be greater than 0");
-    }
-    out.total_weight = static_cast<uint32_t>(sum);
-    uint32_t total = 0;
-    if (w.u32("total_weight", total) && total != sum) {
-      error(*w.get("total_weight"), wp + ".total_weight",
-            fmt::format("total_weight {} differs from the sum of the weights ({})", total, sum));
-    }
+    out.total_weight = weightedClusters(*wc, path + ".weighted_clusters", out.weighted_clusters, true);
   }
   if (kinds != 1) error(n, path, "exactly one of cluster, cluster_header, weighted_clusters required");
 

@@ -42,6 +42,9 @@ struct LoadOptions {
   // typed_config contents at load time. A non-ok Status becomes an error at
   // the filter's field path.
   std::function<Status(const HttpFilter&)> validate_http_filter;
+  // The same for every network filter other than the HTTP connection manager
+  // (`last`: it ends its chain, so it must be terminal).
+  std::function<Status(const NetworkFilter&, bool last)> validate_network_filter;
 };
 
 // Every error found; empty when the config is valid.

@@ -6,7 +6,8 @@
 
 namespace weir::filters {
 
-// Registers every built-in filter factory (envoy.filters.http.router, ...).
+// Registers every built-in filter factory (envoy.filters.http.router,
+// envoy.filters.network.tcp_proxy, ...).
 void registerBuiltinFilters(proxy::FilterRegistry& registry);
 
 }  // namespace weir::filters

@@ -39,6 +39,8 @@ struct Connection::Impl {
   bool half_close_after_write = false;
   bool close_after_write = false;
   bool draining_for_close = false;
+  bool eof_delivered = false;   // half-close: end_stream reached the callback
+  bool write_shutdown = false;  // half-close: our FIN is sent
   event::TimerPtr connect_timer;
   event::TimerPtr close_timer;
 
@@ -50,6 +52,9 @@ struct Connection::Impl {
   void raise(ConnectionEvent event);
   void closeSocket(ConnectionEvent event, std::string_view reason);
   void updateWatermarks();
+  // After the peer's FIN was delivered: without half-close the connection is
+  // done; with it, only once our own FIN is out too. True when it closed.
+  bool closeAfterRemoteEof();
   uint64_t bufferedWrite() const { return writing.size() + pending.size(); }
 };
 
@@ -90,6 +95,12 @@ void Connection::Impl::updateWatermarks() {
     auto callbacks = owner->callbacks_;
     for (auto* cb : callbacks) cb->onBelowWriteBufferLowWatermark();
   }
+}
+
+bool Connection::Impl::closeAfterRemoteEof() {
+  if (owner->half_close_ && !(eof_delivered && write_shutdown)) return false;
+  closeSocket(ConnectionEvent::kRemoteClose, "remote_close");
+  return true;
 }
 
 void Connection::Impl::read(const std::shared_ptr<Impl>& self) {
@@ -140,7 +151,8 @@ void Connection::Impl::onRead(const std::shared_ptr<Impl>& self, const asio::err
   deliver(self);
   if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
   if (self->remote_eof) {
-    self->closeSocket(ConnectionEvent::kRemoteClose, "remote_close");
+    // Half-closed and still writing: nothing more to read, stay open.
+    (void)self->closeAfterRemoteEof();
     return;
   }
   read(self);
@@ -150,7 +162,10 @@ void Connection::Impl::deliver(const std::shared_ptr<Impl>& self) {
   Connection* c = self->owner;
   if (c == nullptr || c->state_ != ConnectionState::kOpen || c->read_disable_count_ > 0) return;
   if (c->read_callback_ == nullptr) return;
-  if (self->read_buffer.empty() && !self->remote_eof) return;
+  // end_stream is delivered once; later deliveries only carry bytes the
+  // callback left unconsumed.
+  if (self->read_buffer.empty() && (!self->remote_eof || self->eof_delivered)) return;
+  if (self->remote_eof) self->eof_delivered = true;
   c->read_callback_->onData(self->read_buffer, self->remote_eof);
 }
 
@@ -227,6 +242,8 @@ void Connection::Impl::onFlushed(const std::shared_ptr<Impl>& self) {
     self->half_close_after_write = false;
     asio::error_code ignored;
     self->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    self->write_shutdown = true;
+    if (c->half_close_ && self->eof_delivered) (void)self->closeAfterRemoteEof();
   }
 }
 
@@ -321,7 +338,7 @@ void Connection::removeConnectionCallbacks(ConnectionCallbacks& callbacks) {
 void Connection::startReading() { Impl::read(impl_); }
 
 void Connection::write(Buffer& data, bool end_stream) {
-  if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing) {
+  if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing || impl_->write_shutdown) {
     data.clear();
     return;
   }
@@ -338,7 +355,7 @@ void Connection::write(Buffer& data, bool end_stream) {
 }
 
 void Connection::write(std::string_view data, bool end_stream) {
-  if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing) return;
+  if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing || impl_->write_shutdown) return;
   impl_->pending.append(data);
   if (end_stream) impl_->half_close_after_write = true;
   Impl::flush(impl_);
@@ -378,7 +395,7 @@ void Connection::readDisable(bool disable) {
       Impl::deliver(self);
       if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
       if (self->remote_eof) {
-        self->closeSocket(ConnectionEvent::kRemoteClose, "remote_close");
+        (void)self->closeAfterRemoteEof();
         return;
       }
       Impl::read(self);

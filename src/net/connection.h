@@ -17,6 +17,12 @@
 // Backpressure the other way: readDisable(true) stops reading from the socket
 // (calls nest; reading resumes when every disable has been undone).
 //
+// Half-close: by default a FIN from the peer is delivered as end_stream and
+// the connection then closes (kRemoteClose) — what HTTP wants. With
+// enableHalfClose(true) (the TCP proxy) the FIN only ends the read side: the
+// connection stays open for writing and closes once both directions are done
+// (the FIN delivered and our own write(..., end_stream = true) flushed).
+//
 // All methods must be called on the connection's dispatcher thread.
 #pragma once
 
@@ -111,6 +117,10 @@ class Connection : public event::DeferredDeletable {
   bool aboveHighWatermark() const { return above_high_; }
   uint64_t writeBufferLength() const;
 
+  // See the header comment. Set before startReading() / connect().
+  void enableHalfClose(bool enabled) { half_close_ = enabled; }
+  bool halfCloseEnabled() const { return half_close_; }
+
   // TCP_NODELAY is on by default for both sides (request/response traffic).
   void setNoDelay(bool enable);
 
@@ -143,6 +153,7 @@ class Connection : public event::DeferredDeletable {
   uint32_t read_disable_count_ = 0;
   uint32_t high_watermark_ = 0;
   bool above_high_ = false;
+  bool half_close_ = false;
   uint64_t bytes_read_ = 0;
   uint64_t bytes_written_ = 0;
 };

@@ -30,6 +30,7 @@
 
 #include "base/status.h"
 #include "proxy/filter.h"
+#include "proxy/network_filter.h"
 
 namespace weir::stats {
 class Store;
@@ -92,8 +93,14 @@ class FilterRegistry {
   NamedHttpFilterConfigFactory* find(std::string_view name, std::string_view type_url = {}) const;
   std::vector<std::string> names() const;
 
+  // Network filters (proxy/network_filter.h) live in the same registry, in
+  // their own namespace of names and types.
+  Status registerNetworkFactory(std::unique_ptr<NamedNetworkFilterConfigFactory> factory);
+  NamedNetworkFilterConfigFactory* findNetwork(std::string_view name, std::string_view type_url = {}) const;
+
  private:
   std::vector<std::unique_ptr<NamedHttpFilterConfigFactory>> factories_;
+  std::vector<std::unique_ptr<NamedNetworkFilterConfigFactory>> network_factories_;
 };
 
 }  // namespace weir::proxy

@@ -107,19 +107,22 @@ class Worker : public ConnectionManagerOwner {
     }
     maybeReportIdle();
   }
+    // Raw TCP connections have no request boundary to drain at: they run
+    // until they close or the drain time is over.
 
   // Worker thread: tears everything down and ends the loop.
   void shutdown() {
     connections_.clear();
     dispatcher().clearDeferredDeleteList();
     listeners_.clear();
+    network_connections_.clear();
     generation_.reset();
     dispatcher().clearDeferredDeleteList();
     dispatcher().exit();
   }
 
   void join() { thread_.join(); }
-  size_t connectionCount() const { return connections_.size(); }
+  size_t connectionCount() const { return connections_.size() + network_connections_.size(); }
 
   // ConnectionManagerOwner
   HcmSnapshotPtr currentSnapshot(const HttpConnectionManager& manager) override {
@@ -189,6 +192,10 @@ class Worker : public ConnectionManagerOwner {
     if (draining_) return;  // the connection closes as it goes out of scope
     HcmSnapshotPtr snapshot = snapshotFor(wl);
     if (!snapshot) return;
+    if (const ServerSnapshot::ListenerEntry* entry = entryFor(wl); entry && entry->network) {
+      acceptNetwork(wl, *entry, std::move(connection));
+      return;
+    }
     auto hcm = std::make_unique<HttpConnectionManager>(std::move(connection), std::move(snapshot),
                                                        *this, wl.stats.get());
     hcm->owner_tag = reinterpret_cast<uintptr_t>(&wl);
@@ -199,6 +206,37 @@ class Worker : public ConnectionManagerOwner {
 
   HcmSnapshotPtr snapshotFor(WorkerListener& wl) {
     if (!generation_) return nullptr;
+  const ServerSnapshot::ListenerEntry* entryFor(const WorkerListener& wl) const {
+    if (!generation_) return nullptr;
+    for (const auto& entry : generation_->snapshot->listeners) {
+      if (entry.address_key == wl.key) return &entry;
+    }
+    return nullptr;
+  }
+
+  // A listener whose chain is network filters: the connection keeps this
+  // generation (its thread-local clusters) alive until it closes.
+  void acceptNetwork(WorkerListener& wl, const ServerSnapshot::ListenerEntry& entry, net::ConnectionPtr connection) {
+    wl.stats->downstream_cx_total.inc();
+    wl.stats->downstream_cx_active.inc();
+    const ListenerStats* stats = wl.stats.get();
+    auto manager = std::make_unique<NetworkFilterManager>(
+        std::move(connection), entry.network, generation_->cluster_manager.get(), generation_,
+        [this, stats](NetworkFilterManager& closed) {
+          stats->downstream_cx_active.dec();
+          stats->downstream_cx_destroy.inc();
+          auto it = network_connections_.find(&closed);
+          if (it == network_connections_.end()) return;
+          dispatcher().deferredDelete(std::move(it->second));
+          network_connections_.erase(it);
+          maybeReportIdle();
+        });
+    manager->owner_tag = reinterpret_cast<uintptr_t>(&wl);
+    NetworkFilterManager* raw = manager.get();
+    network_connections_.emplace(raw, std::move(manager));
+    raw->start();
+  }
+
     if (wl.cached_for != generation_.get()) {
       wl.cached_for = generation_.get();
       wl.cached.reset();
@@ -220,9 +258,10 @@ class Worker : public ConnectionManagerOwner {
   std::unordered_map<HttpConnectionManager*, std::unique_ptr<HttpConnectionManager>> connections_;
   bool draining_ = false;
   bool reported_idle_ = false;
+  std::unordered_map<NetworkFilterManager*, std::unique_ptr<NetworkFilterManager>> network_connections_;
 
   void maybeReportIdle() {
-    if (!draining_ || reported_idle_ || !connections_.empty()) return;
+    if (!draining_ || reported_idle_ || !connections_.empty() || !network_connections_.empty()) return;
     reported_idle_ = true;
     Server* server = &server_;
     server->main_dispatcher_->post([server] { server->onWorkerIdle(); });
@@ -323,16 +362,51 @@ Result<std::shared_ptr<const ServerSnapshot>> Server::buildSnapshot(
     if (l.filter_chains.empty()) return invalidArgument("listener '" + l.name + "': no filter_chains");
     HcmConfig::Context context{registry_, store_, snapshot->cluster_manager.get()};
     auto hcm = HcmConfig::create(l.filter_chains[0].http_connection_manager,
+    if (!l.filter_chains[0].has_http_connection_manager) {
+      auto chain = buildNetworkChain(l, snapshot->cluster_manager.get());
+      if (!chain) return chain.status();
+      snapshot->listeners.push_back(ServerSnapshot::ListenerEntry{l.name, addressKey(l.address), l.address, nullptr,
+                                                                  std::move(chain).value()});
+      continue;
+    }
                                  l.per_connection_buffer_limit_bytes, context);
     if (!hcm) return invalidArgument("listener '" + l.name + "': " + hcm.status().message());
     snapshot->listeners.push_back(
-        ServerSnapshot::ListenerEntry{l.name, addressKey(l.address), l.address, std::move(hcm).value()});
+        ServerSnapshot::ListenerEntry{l.name, addressKey(l.address), l.address, std::move(hcm).value(), nullptr});
   }
   return std::shared_ptr<const ServerSnapshot>(std::move(snapshot));
 }
 
 Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
                      std::vector<FilterChainEntry> admin_chain) {
+Result<std::shared_ptr<const NetworkChainConfig>> Server::buildNetworkChain(const config::Listener& listener,
+                                                                          upstream::ClusterManager* clusters) {
+  struct Context : NetworkFactoryContext {
+    Context(stats::Store& s, upstream::ClusterManager* c) : store(s), clusters(c) {}
+    stats::Store* statsStore() override { return &store; }
+    upstream::ClusterManager* clusterManager() override { return clusters; }
+    stats::Store& store;
+    upstream::ClusterManager* clusters;
+  } context(store_, clusters);
+  auto chain = std::make_shared<NetworkChainConfig>();
+  chain->listener_name = listener.name;
+  chain->buffer_limit = listener.per_connection_buffer_limit_bytes;
+  const auto& filters = listener.filter_chains[0].network_filters;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const config::NetworkFilter& f = filters[i];
+    NamedNetworkFilterConfigFactory* factory = registry_.findNetwork(f.name, f.typed_config.type_url);
+    if (!factory) return invalidArgument("listener '" + listener.name + "': unknown network filter '" + f.name + "'");
+    if (factory->isTerminalFilter() != (i + 1 == filters.size())) {
+      return invalidArgument("listener '" + listener.name + "': network filter '" + f.name + "' " +
+                             (factory->isTerminalFilter() ? "is terminal but not last" : "is last but not terminal"));
+    }
+    auto cb = factory->createFilterFactory(f, context);
+    if (!cb) return invalidArgument("listener '" + listener.name + "': " + cb.status().message());
+    chain->factories.push_back(std::move(cb).value());
+  }
+  return std::shared_ptr<const NetworkChainConfig>(std::move(chain));
+}
+
   auto snapshot = buildSnapshot(bootstrap);
   if (!snapshot) return snapshot.status();
   for (uint32_t i = 0; i < options_.concurrency; ++i) {

@@ -31,6 +31,7 @@
 #include "proxy/connection_manager_config.h"
 #include "proxy/filter_factory.h"
 
+#include "proxy/network_filter_manager.h"
 namespace weir::upstream {
 class ClusterManager;
 }
@@ -58,7 +59,10 @@ struct ServerSnapshot {
     std::shared_ptr<const HcmConfig> hcm;
   };
   std::vector<ListenerEntry> listeners;
+    // Exactly one is set: the HTTP connection manager, or a chain of
+    // network filters (proxy/network_filter.h) ending in a terminal one.
   ~ServerSnapshot();
+    std::shared_ptr<const NetworkChainConfig> network;
 };
 
 class Worker;
@@ -123,6 +127,9 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   mutable std::mutex mutex_;  // guards snapshot_ and listener_addresses_
   std::shared_ptr<const ServerSnapshot> snapshot_;
+  // A listener's chain of network filters (no HTTP connection manager).
+  Result<std::shared_ptr<const NetworkChainConfig>> buildNetworkChain(const config::Listener& listener,
+                                                                    upstream::ClusterManager* clusters);
   std::vector<std::pair<std::string, std::string>> listener_addresses_;
   std::atomic<State> state_{State::kInitializing};
   std::atomic<bool> health_check_failed_{false};

@@ -59,7 +59,8 @@ class Context {
   // A header/trailer map of this stream, or null when it does not exist in
   // the current phase. `writable` reports whether it may be changed now.
   virtual http::HeaderMap* headerMap(MapType type, bool& writable);
-  // The bytes of a body buffer available now.
+  // The bytes of a body buffer available now (HTTP bodies; a network
+  // stream's DownstreamData / UpstreamData).
   virtual std::optional<std::string_view> bodyBuffer(BufferType type);
   // Envoy's semantics: start 0 replaces the first `size` bytes, start >=
   // length appends, anything else is BadArgument.

@@ -105,6 +105,8 @@ std::optional<std::string_view> resolveBuffer(WasmVm& vm, uint32_t type) {
       return vm.foreignCallData();
     case BufferType::kHttpRequestBody:
     case BufferType::kHttpResponseBody:
+    case BufferType::kDownstreamData:
+    case BufferType::kUpstreamData:
       return ctx.bodyBuffer(static_cast<BufferType>(type));
     default:
       return std::nullopt;
@@ -152,9 +154,9 @@ WasmResult proxySetBufferBytes(Call& c) {
   switch (static_cast<BufferType>(type)) {
     case BufferType::kHttpRequestBody:
     case BufferType::kHttpResponseBody:
-      return c.vm.activeContext().setBodyBuffer(static_cast<BufferType>(type), c.u32(1), c.u32(2), std::string(*data));
     case BufferType::kDownstreamData:
     case BufferType::kUpstreamData:
+      return c.vm.activeContext().setBodyBuffer(static_cast<BufferType>(type), c.u32(1), c.u32(2), std::string(*data));
     case BufferType::kGrpcReceiveBuffer:
       return WasmResult::kNotFound;
     default:

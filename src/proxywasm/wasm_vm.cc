@@ -37,6 +37,11 @@ constexpr CallbackSpec kCallbackSpecs[] = {
     {"proxy_on_response_trailers", 2, true},
     {"proxy_on_http_call_response", 5, false},
     {"proxy_on_foreign_function", 3, false},
+    {"proxy_on_new_connection", 1, true},
+    {"proxy_on_downstream_data", 3, true},
+    {"proxy_on_upstream_data", 3, true},
+    {"proxy_on_downstream_connection_close", 2, false},
+    {"proxy_on_upstream_connection_close", 2, false},
 };
 static_assert(std::size(kCallbackSpecs) == static_cast<size_t>(Callback::kCount));
 

@@ -71,6 +71,12 @@ enum class Callback : uint8_t {
   kOnHttpCallResponse,
   kOnForeignFunction,
   kCount,
+  // Network (L4) streams: proxywasm/network_filter.h.
+  kOnNewConnection,
+  kOnDownstreamData,
+  kOnUpstreamData,
+  kOnDownstreamConnectionClose,
+  kOnUpstreamConnectionClose,
 };
 
 // Where a VM lives: its worker's dispatcher (timers, queue notifications),

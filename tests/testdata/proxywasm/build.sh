@@ -9,4 +9,6 @@ mkdir -p "$out"
 wat2wasm "$here/add_header.wat" -o "$out/add_header.wasm"
 clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=malloc \
   -I"$here" -o "$out/test_filter.wasm" "$here/test_filter.c"
-echo "built: $out/add_header.wasm $out/test_filter.wasm"
+clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=malloc \
+  -I"$here" -o "$out/network_filter.wasm" "$here/network_filter.c"
+echo "built: $out/add_header.wasm $out/test_filter.wasm $out/network_filter.wasm"
