@@ -1,4 +1,5 @@
-// weir wasm run [--dir D[::GUEST]] [--env K=V] [--fuel N] [--max-memory-pages N] MODULE.wasm [ARGS...]
+// weir wasm run [--engine interp|aot|auto] [--dir D[::GUEST]] [--env K=V] [--fuel N]
+//               [--max-memory-pages N] MODULE.wasm [ARGS...]
 // Runs a WASI command module's _start, like wasmtime or wasm3 would.
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cmd_wasm_engine.h"
 #include "cli/command.h"
 #include "wasm/runtime/engine.h"
 #include "wasm/runtime/instance.h"
@@ -16,8 +18,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: weir wasm run [--dir DIR[::GUEST]] [--env K=V] [--fuel N] [--max-memory-pages N] "
-    "MODULE.wasm [ARGS...]\n";
+    "usage: weir wasm run [--engine interp|aot|auto] [--dir DIR[::GUEST]] [--env K=V] [--fuel N] "
+    "[--max-memory-pages N] MODULE.wasm [ARGS...]\n";
 
 int runWasmMain(const std::vector<std::string>& args);
 
@@ -35,6 +37,7 @@ int runWasmMain(const std::vector<std::string>& args) {
   wasi::WasiConfig cfg;
   runtime::InstanceLimits limits;
   std::optional<uint64_t> fuel;
+  runtime::EngineConfig engine_config;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -42,7 +45,16 @@ int runWasmMain(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) return std::nullopt;
       return args[++i];
     };
-    if (a == "--dir") {
+    if (a == "--engine") {
+      auto v = value();
+      if (!v) break;
+      auto c = weir::cli::engineConfigFor(*v);
+      if (!c) {
+        std::cerr << "--engine must be interp, aot or auto\n";
+        return 2;
+      }
+      engine_config = *c;
+    } else if (a == "--dir") {
       auto v = value();
       if (!v) break;
       size_t sep = v->find("::");
@@ -85,7 +97,7 @@ int runWasmMain(const std::vector<std::string>& args) {
     return 2;
   }
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  runtime::Engine engine;
+  runtime::Engine engine(engine_config);
   auto module = engine.compile(bytes);
   if (!module) {
     std::cerr << "weir: " << path << ": " << module.status().message() << "\n";

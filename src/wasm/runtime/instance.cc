@@ -1,6 +1,7 @@
 #include "wasm/runtime/instance.h"
 
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include "wasm/interp/interpreter.h"
@@ -106,6 +107,9 @@ std::optional<Trap> Instance::call(Function& func, std::span<const Value> args, 
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].type != t.params()[i]) return Trap{TrapKind::kHostError, "argument type mismatch", {}, 0};
   }
+  // Compiled functions, and host functions called on a compiled instance,
+  // need no interpreter context.
+  if (func.code_ == nullptr && (aot_ || aot::isCompiledFunction(func))) return aot::call(*this, func, args, results);
   if (!exec_) {
     exec_ = std::make_unique<interp::ExecContext>(*this, limits_.max_stack_slots, limits_.max_call_depth);
   }
@@ -133,8 +137,8 @@ Result<std::unique_ptr<Instance>> Instance::instantiate(std::shared_ptr<const Mo
 
 Status Instance::initialize(ImportResolver& resolver) {
   const wasm::Module& m = module_->decoded();
-  if (m.numFuncs() > 0 && module_->tier() != Tier::kInterpreter) return unimplemented("tier not supported");
-  const auto& code = static_cast<const interp::InterpCode&>(module_->code());
+  const bool compiled = module_->tier() == Tier::kAot;
+  const auto* code = compiled ? nullptr : &static_cast<const interp::InterpCode&>(module_->code());
 
   // 1. Imports, matched by (module, field) and checked against the import's type.
   for (const Import& imp : m.imports) {
@@ -175,9 +179,12 @@ Status Instance::initialize(ImportResolver& resolver) {
   // 2. Defined functions, tables, memories.
   for (uint32_t i = 0; i < m.functions.size(); ++i) {
     uint32_t index = m.num_imported_funcs + i;
-    funcs_.push_back(std::make_shared<Function>(&m.types[m.functions[i].type_index], this, index, &code.funcs[i]));
+    funcs_.push_back(std::make_shared<Function>(&m.types[m.functions[i].type_index], this, index,
+                                                code ? &code->funcs[i] : nullptr));
   }
-  for (const TableType& t : m.tables) {
+  // Compiled code keeps its tables in its own representation (they are never
+  // shared: the AOT tier rejects table imports and exports).
+  for (const TableType& t : compiled ? std::vector<TableType>() : m.tables) {
     if (t.limits.min > limits_.max_table_size) return resourceExhausted("table size exceeds the instance limit");
     tables_.push_back(std::make_shared<Table>(t, limits_.max_table_size));
   }
@@ -211,6 +218,26 @@ Status Instance::initialize(ImportResolver& resolver) {
   }
   for (auto& g : globals_) global_slots_.push_back(g->slots_);
 
+  if (compiled) {
+    // 4-5. The compiled code applies its element and data segments.
+    if (Status s = aot::instantiate(*this, aot_); !s.isOk()) return s;
+  } else if (Status s = initializeSegments(eval); !s.isOk()) {
+    return s;
+  }
+
+  // 6. Start function.
+  if (m.start) {
+    // Whatever the start function stores into shared tables must stay valid.
+    if (m.num_imported_tables > 0 || m.num_imported_funcs > 0) escaped_ = true;
+    if (auto trap = call(*func_ptrs_[*m.start], {}, {})) {
+      return failedPrecondition("trap: " + trap->message);
+    }
+  }
+  return Status::ok();
+}
+
+Status Instance::initializeSegments(const std::function<Value(const ConstExpr&)>& eval) {
+  const wasm::Module& m = module_->decoded();
   // 4. Element segments resolved to references; passive ones stay available.
   elem_segments_.resize(m.elements.size());
   for (size_t i = 0; i < m.elements.size(); ++i) {
@@ -246,15 +273,6 @@ Status Instance::initialize(ImportResolver& resolver) {
     }
     if (seg.data_size) std::memcpy(mem->base_ + offset, m.bytes.data() + seg.data_offset, seg.data_size);
     data_dropped_[i] = true;
-  }
-
-  // 6. Start function.
-  if (m.start) {
-    // Whatever the start function stores into shared tables must stay valid.
-    if (m.num_imported_tables > 0 || m.num_imported_funcs > 0) escaped_ = true;
-    if (auto trap = call(*func_ptrs_[*m.start], {}, {})) {
-      return failedPrecondition("trap: " + trap->message);
-    }
   }
   return Status::ok();
 }

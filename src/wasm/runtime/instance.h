@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "wasm/aot/aot_instance.h"
 #include "wasm/runtime/engine.h"
 #include "wasm/runtime/objects.h"
 #include "wasm/runtime/trap.h"
@@ -118,6 +120,8 @@ class Instance {
   Instance& operator=(const Instance&) = delete;
 
   const Module& module() const { return *module_; }
+  // The tier this instance's code runs on (its module's).
+  Tier tier() const { return module_->tier(); }
   const InstanceLimits& limits() const { return limits_; }
 
   std::optional<Extern> exportByName(std::string_view name) const;
@@ -176,6 +180,7 @@ class Instance {
   bool fuel_enabled_ = false;
   int64_t fuel_ = 0;
   std::unique_ptr<interp::ExecContext> exec_;
+  aot::InstanceStatePtr aot_;  // compiled-tier state (tier() == kAot)
 
  private:
   Instance() = default;
@@ -187,6 +192,7 @@ class Instance {
     else return WasmTypeOf<R>::kType;
   }
   Status initialize(ImportResolver& resolver);
+  Status initializeSegments(const std::function<Value(const ConstExpr&)>& eval);
   bool escaped_ = false;  // references to this instance may outlive a failed instantiation
 };
 

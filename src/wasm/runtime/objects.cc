@@ -58,6 +58,7 @@ int32_t Memory::grow(uint32_t delta_pages) {
   uint64_t new_size = (uint64_t{old} + delta_pages) * kPageSize;
   if (mprotect(base_ + size_, new_size - size_, PROT_READ | PROT_WRITE) != 0) return -1;
   size_ = new_size;
+  pages_ = old + delta_pages;
   return static_cast<int32_t>(old);
 }
 

@@ -43,7 +43,9 @@ class Function {
   uint32_t typeId() const { return type_id_; }
   bool isHost() const { return host_fn_ != nullptr; }
 
-  // Interpreter fast-path fields.
+  // Interpreter fast-path fields. A function of a compiled (AOT) instance has
+  // code_ == nullptr and host_fn_ set to the compiled tier's entry, so every
+  // caller (interpreter, host imports, embedder) reaches it as a host call.
   const FuncType* type_ = nullptr;
   uint32_t type_id_ = 0;
   HostFn host_fn_ = nullptr;
@@ -68,7 +70,7 @@ class Memory {
   Memory& operator=(const Memory&) = delete;
 
   const MemoryType& type() const { return type_; }
-  uint32_t pages() const { return static_cast<uint32_t>(size_ / kPageSize); }
+  uint32_t pages() const { return pages_; }
   uint64_t sizeBytes() const { return size_; }
   // Returns the old size in pages, or -1 when the limit is exceeded.
   int32_t grow(uint32_t delta_pages);
@@ -79,9 +81,12 @@ class Memory {
   bool read(uint64_t offset, void* out, uint64_t length) const;
   bool write(uint64_t offset, const void* in, uint64_t length);
 
-  // Interpreter fast path.
+  // Interpreter fast path. The compiled tier reads the same three fields as
+  // its wasm_rt_memory_t {data, size, pages} (aot/abi.h): keep them first and
+  // in this order.
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
+  uint32_t pages_ = 0;
 
  private:
   Memory() = default;

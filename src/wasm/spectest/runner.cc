@@ -182,8 +182,8 @@ struct ActionResult {
 class Runner {
  public:
   Runner(const std::string& dir, const std::string& file, const KnownFailures& known, std::ostream& log,
-         FileResult& result)
-      : dir_(dir), file_(file), known_(known), log_(log), r_(result) {
+         FileResult& result, const runtime::EngineConfig& engine)
+      : dir_(dir), file_(file), known_(known), log_(log), r_(result), engine_(engine) {
     setupSpectest();
   }
 
@@ -243,7 +243,12 @@ class Runner {
     bool ok = false;
     std::string bytes = readFile(dir_ + "/" + cmd.str("filename"), ok);
     if (!ok) return ioError("cannot read " + cmd.str("filename"));
-    return engine_.compile(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    auto m = engine_.compile(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    if (m && engine_.config().tier == runtime::Tier::kAot) {
+      if (m.value()->tier() == runtime::Tier::kAot) ++r_.aot_modules;
+      else ++r_.interpreted_modules[m.value()->fallbackReason().substr(0, 120)];
+    }
+    return m;
   }
 
   Instance* find(const Json& action) {
@@ -384,7 +389,8 @@ class Runner {
 
 }  // namespace
 
-FileResult runSpecFile(const std::string& json_path, const KnownFailures& known, std::ostream& log) {
+FileResult runSpecFile(const std::string& json_path, const KnownFailures& known, std::ostream& log,
+                       const runtime::EngineConfig& engine) {
   FileResult result;
   result.file = json_path;
   bool ok = false;
@@ -415,7 +421,7 @@ FileResult runSpecFile(const std::string& json_path, const KnownFailures& known,
     result.failures.push_back(json_path + ": no commands");
     return result;
   }
-  Runner runner(dir, source, known, log, result);
+  Runner runner(dir, source, known, log, result, engine);
   try {
     runner.run(*commands);
   } catch (const std::exception& e) {

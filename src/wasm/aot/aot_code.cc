@@ -1,0 +1,193 @@
+#include "wasm/aot/aot_code.h"
+
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <mutex>
+
+#include "base/logging.h"
+#include "wasm/aot/cache.h"
+#include "wasm/aot/codegen.h"
+#include "wasm/aot/prepare.h"
+#include "wasm/aot/toolchain.h"
+#include "wasm/runtime/objects.h"
+
+namespace weir::wasm::aot {
+
+namespace {
+
+// wasm2c's type codes (wasm_rt_type_t) to weir's.
+uint32_t registerType(uint32_t nparams, uint32_t nresults, const uint8_t* types) {
+  static constexpr ValType kTypes[] = {ValType::kI32, ValType::kI64, ValType::kF32,
+                                       ValType::kF64, ValType::kFuncRef, ValType::kExternRef};
+  std::vector<ValType> v;
+  for (uint32_t i = 0; i < nparams + nresults; ++i) v.push_back(types[i] < 6 ? kTypes[types[i]] : ValType::kI32);
+  return runtime::canonicalTypeId(FuncType(std::span<const ValType>(v.data(), nparams),
+                                           std::span<const ValType>(v.data() + nparams, nresults)));
+}
+
+bool readFile(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+bool writeFile(const std::string& path, const void* data, size_t size) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return static_cast<bool>(out);
+}
+
+template <typename F>
+bool bind(void* handle, const char* name, F& out) {
+  out = reinterpret_cast<F>(dlsym(handle, name));
+  return out != nullptr;
+}
+
+}  // namespace
+
+AotCode::~AotCode() {
+  if (handle_) dlclose(handle_);
+  if (fd_ >= 0) close(fd_);
+}
+
+Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, const wasm::Module& module) {
+  int fd = memfd_create("weir-aot", MFD_CLOEXEC);
+  if (fd < 0) return ioError("memfd_create failed");
+  size_t done = 0;
+  while (done < object.size()) {
+    ssize_t n = write(fd, object.data() + done, object.size() - done);
+    if (n <= 0) {
+      close(fd);
+      return ioError("cannot write the compiled object to a memfd");
+    }
+    done += static_cast<size_t>(n);
+  }
+  // The fd stays open while the object is loaded: the dynamic loader matches
+  // already-loaded objects by path, so a reused fd number must never name two
+  // live objects (the digest check below catches it if it ever did).
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    close(fd);
+    const char* err = dlerror();
+    return internalError(std::string("dlopen of the compiled module failed: ") + (err ? err : "?"));
+  }
+  std::unique_ptr<AotCode> code(new AotCode());
+  code->handle_ = handle;
+  code->fd_ = fd;
+  ModuleDigestFn digest = nullptr;
+  if (!bind(handle, "weir_aot_module_digest", digest) || sha256Hex(module.bytes) != digest()) {
+    return failedPrecondition("compiled object was built for another module");
+  }
+  AbiVersionFn abi = nullptr;
+  InstanceSizeFn size = nullptr;
+  InitModuleFn init = nullptr;
+  FuncPtrsFn ptrs = nullptr;
+  if (!bind(handle, "weir_aot_abi_version", abi) || !bind(handle, "weir_aot_instance_size", size) ||
+      !bind(handle, "weir_aot_init_module", init) || !bind(handle, "weir_aot_instantiate", code->instantiate) ||
+      !bind(handle, "weir_aot_free", code->free) || !bind(handle, "weir_aot_invoke", code->invoke) ||
+      !bind(handle, "weir_aot_func_ptrs", ptrs)) {
+    return failedPrecondition("compiled module lacks weir's entry points");
+  }
+  if (abi() != kAbiVersion) return failedPrecondition("compiled module has ABI version " + std::to_string(abi()));
+  code->instance_size = size();
+  init(&registerType);
+  uint32_t count = 0;
+  const wasm_rt_function_ptr_t* p = ptrs(&count);
+  uint32_t want = module.num_imported_funcs + static_cast<uint32_t>(module.functions.size());
+  if (count < want) return failedPrecondition("compiled module does not match its Wasm module");
+  code->func_ptrs.assign(p, p + want);
+  for (uint32_t i = 0; i < want; ++i) code->index_of_[reinterpret_cast<void*>(p[i])] = i;
+  return code;
+}
+
+Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level) {
+  const Result<Toolchain>& tools = toolchain();
+  if (!tools) return tools.status();
+  auto prepared = prepareModule(module);
+  if (!prepared) return prepared.status();
+  auto dir = TempDir::create();
+  if (!dir) return dir.status();
+  const std::string& d = dir.value().path();
+  if (!writeFile(d + "/module.wasm", prepared.value().binary.data(), prepared.value().binary.size())) {
+    return ioError("cannot write to " + d);
+  }
+  Status s = runTool({tools.value().wasm2c, "--no-debug-names", "-n", "m", "module.wasm", "-o", "module.c"}, d,
+                     d + "/wasm2c.log");
+  if (!s.isOk()) {
+    bool simd = false;
+    for (const FuncType& t : module.types) {
+      for (ValType v : t.params()) simd |= v == ValType::kV128;
+      for (ValType v : t.results()) simd |= v == ValType::kV128;
+    }
+    for (const wasm::Function& f : module.functions) {
+      for (const LocalRun& r : f.locals) simd |= r.type == ValType::kV128;
+    }
+    return unimplemented(std::string("wasm2c cannot translate this module") +
+                         (simd ? " (it uses SIMD, which wasm2c 1.0.32 does not support)" : "") + ": " + s.message());
+  }
+  std::string c, h;
+  if (!readFile(d + "/module.c", c) || !readFile(d + "/module.h", h)) return internalError("wasm2c wrote no module.c");
+  if (Status p = patchGeneratedSource(c, h); !p.isOk()) return p;
+  c += glueSource(module, sha256Hex(module.bytes));
+  std::string rt = runtimeHeader();
+  if (!writeFile(d + "/module.c", c.data(), c.size()) || !writeFile(d + "/module.h", h.data(), h.size()) ||
+      !writeFile(d + "/wasm-rt.h", rt.data(), rt.size())) {
+    return ioError("cannot write to " + d);
+  }
+  // Fixed flags: no fast-math or FP contraction (Wasm float semantics), hidden
+  // symbols except the weir_aot_* entry points.
+  s = runTool({tools.value().cc, "-O" + std::to_string(opt_level), "-fPIC", "-shared", "-fvisibility=hidden",
+               "-ffp-contract=off", "-fno-strict-aliasing", "-DNDEBUG", "-w", "-I.", "-o", "module.so", "module.c",
+               "-lm"},
+              d, d + "/cc.log");
+  if (!s.isOk()) return s;
+  std::string so;
+  if (!readFile(d + "/module.so", so)) return internalError("the C compiler wrote no module.so");
+  return std::vector<uint8_t>(so.begin(), so.end());
+}
+
+Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const AotOptions& options) {
+  const Result<Toolchain>& tools = toolchain();
+  if (!tools) {
+    static std::once_flag once;
+    std::call_once(once, [&] { WEIR_WARN("wasm: compiled tier unavailable, using the interpreter: {}", tools.status().message()); });
+    return tools.status();
+  }
+  std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level);
+  std::string path;
+  if (options.use_cache) {
+    auto dir = cacheDirectory(options);
+    if (!dir) return dir.status();
+    path = dir.value() + "/" + key + ".so";
+    auto cached = readVerified(path);
+    if (cached) {
+      auto code = AotCode::load(cached.value(), module);
+      if (code) {
+        code.value()->cache_key = key;
+        code.value()->loaded_from_cache = true;
+        return code;
+      }
+      WEIR_WARN("wasm: cached object {} unusable ({}), recompiling", path, code.status().message());
+    } else if (cached.status().code() != StatusCode::kNotFound) {
+      WEIR_WARN("wasm: {}, recompiling", cached.status().message());
+    }
+  }
+  auto object = buildObject(module, options.opt_level);
+  if (!object) return object.status();
+  if (options.use_cache) {
+    if (Status s = writeArtifact(path, object.value()); !s.isOk()) {
+      WEIR_WARN("wasm: cannot cache the compiled module: {}", s.message());
+    }
+  }
+  auto code = AotCode::load(object.value(), module);
+  if (code && options.use_cache) code.value()->cache_key = key;
+  return code;
+}
+
+}  // namespace weir::wasm::aot

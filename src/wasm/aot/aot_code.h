@@ -1,0 +1,57 @@
+// The compiled tier's prepared code: a loaded shared object and its entry
+// points. Immutable once loaded; shared by every instance on every thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "wasm/aot/abi.h"
+#include "wasm/aot/options.h"
+#include "wasm/module.h"
+#include "wasm/runtime/engine.h"
+
+namespace weir::wasm::aot {
+
+class AotCode : public runtime::CodeObject {
+ public:
+  ~AotCode() override;
+  runtime::Tier tier() const override { return runtime::Tier::kAot; }
+
+  // Loads a verified object (from memory, through a memfd, so what is loaded
+  // is exactly what was verified) for `module`.
+  static Result<std::unique_ptr<AotCode>> load(std::span<const uint8_t> object, const wasm::Module& module);
+
+  // Function index of a code pointer of this object, or -1.
+  int64_t functionIndexOf(wasm_rt_function_ptr_t p) const {
+    auto it = index_of_.find(reinterpret_cast<void*>(p));
+    return it == index_of_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+
+  uint64_t instance_size = 0;
+  InstantiateFn instantiate = nullptr;
+  FreeFn free = nullptr;
+  InvokeFn invoke = nullptr;
+  std::vector<wasm_rt_function_ptr_t> func_ptrs;  // by function index (imports: their thunks)
+  std::string cache_key;                          // empty when not cached
+  bool loaded_from_cache = false;
+
+ private:
+  AotCode() = default;
+  void* handle_ = nullptr;
+  int fd_ = -1;  // the memfd holding the object
+  std::unordered_map<void*, uint32_t> index_of_;
+};
+
+// Translates, compiles, caches and loads. kUnavailable: no toolchain;
+// kUnimplemented: a module feature the compiled tier (or wasm2c) lacks.
+Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const AotOptions& options);
+
+// The shared object for `module`, built in a private temporary directory.
+Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level);
+
+}  // namespace weir::wasm::aot

@@ -1,0 +1,27 @@
+// The C side of the compiled tier: weir's own wasm-rt.h (the runtime interface
+// wasm2c's output is written against), the patches applied to wasm2c's output
+// (call-depth/stack/interrupt checks at function entry and loop headers,
+// precise trap kinds) and the glue appended to it (host-import thunks, entry
+// trampolines, the exported weir_aot_* entry points).
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "wasm/module.h"
+
+namespace weir::wasm::aot {
+
+// The header the generated code includes as "wasm-rt.h".
+std::string runtimeHeader();
+
+// Patches wasm2c's C output and header in place. Fails (kInternal) when the
+// output does not look like the wasm2c version this was written for.
+Status patchGeneratedSource(std::string& c_source, std::string& header);
+
+// The glue for `module` (the original, not the prepared one), appended to the
+// generated C file. `module_digest` (hex SHA-256 of its bytes) is compiled in
+// and checked when the object is loaded.
+std::string glueSource(const wasm::Module& module, const std::string& module_digest);
+
+}  // namespace weir::wasm::aot
