@@ -8,6 +8,7 @@
 
 #include "cli/cmd_wasm_engine.h"
 #include "cli/command.h"
+#include "wasm/aot/toolchain.h"
 #include "wasm/spectest/runner.h"
 
 namespace {
@@ -55,6 +56,13 @@ int runSpecTest(const std::vector<std::string>& args) {
   if (files.empty()) {
     std::cerr << kUsage;
     return 2;
+  }
+  if (engine.tier == weir::wasm::runtime::Tier::kAot) {
+    // Falling back for every module would test nothing.
+    if (const auto& tools = weir::wasm::aot::toolchain(); !tools) {
+      std::cerr << "the compiled tier is unavailable: " << tools.status().message() << "\n";
+      return 1;
+    }
   }
   uint32_t passed = 0, failed = 0, known_count = 0, skipped = 0, aot_modules = 0;
   std::map<std::string, uint32_t> interpreted;

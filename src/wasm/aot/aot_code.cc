@@ -128,8 +128,11 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
     for (const wasm::Function& f : module.functions) {
       for (const LocalRun& r : f.locals) simd |= r.type == ValType::kV128;
     }
+    // wasm2c 1.0.32 aborts on any SIMD instruction; types only show some of them.
     return unimplemented(std::string("wasm2c cannot translate this module") +
-                         (simd ? " (it uses SIMD, which wasm2c 1.0.32 does not support)" : "") + ": " + s.message());
+                         (simd ? " (it uses SIMD, which wasm2c 1.0.32 does not support)"
+                               : " (wasm2c 1.0.32 aborts on SIMD instructions and a few other features)") +
+                         ": " + s.message());
   }
   std::string c, h;
   if (!readFile(d + "/module.c", c) || !readFile(d + "/module.h", h)) return internalError("wasm2c wrote no module.c");

@@ -14,26 +14,12 @@
 
 #include "wasm/runtime/engine.h"
 #include "wasm/runtime/instance.h"
+#include "unit/wasm/wat_test_util.h"
 
 namespace weir::wasm::runtime {
 namespace {
 
-std::vector<uint8_t> watToWasm(const std::string& wat) {
-  char dir[] = "/tmp/weir-wat-XXXXXX";
-  if (!mkdtemp(dir)) return {};
-  std::string in = std::string(dir) + "/m.wat", out = std::string(dir) + "/m.wasm";
-  std::ofstream(in) << wat;
-  std::string cmd = "wat2wasm --enable-all --debug-names " + in + " -o " + out;
-  std::vector<uint8_t> bytes;
-  if (std::system(cmd.c_str()) == 0) {
-    std::ifstream f(out, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-  std::remove(in.c_str());
-  std::remove(out.c_str());
-  rmdir(dir);
-  return bytes;
-}
+using testing::watToWasm;
 
 std::shared_ptr<const Module> compileWat(const std::string& wat) {
   auto bytes = watToWasm(wat);

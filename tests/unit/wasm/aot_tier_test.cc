@@ -1,0 +1,490 @@
+// The compiled (AOT) tier behind the embedding API: the same behaviour tests
+// run on both tiers (host functions, traps, limits, interrupt, fuel, linking),
+// then what only the compiled tier has (cache, fallback, background compile).
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "unit/wasm/wat_test_util.h"
+#include "wasm/aot/aot_code.h"
+#include "wasm/aot/cache.h"
+#include "wasm/runtime/engine.h"
+#include "wasm/runtime/instance.h"
+
+namespace weir::wasm::runtime {
+namespace {
+
+using testing::watToWasm;
+
+// One private cache directory per test process.
+const std::string& cacheDir() {
+  static const std::string dir = [] {
+    char d[] = "/tmp/weir-aot-test-XXXXXX";
+    return std::string(mkdtemp(d) ? d : "");
+  }();
+  return dir;
+}
+
+class RemoveCacheDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(cacheDir(), ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kCleanup = ::testing::AddGlobalTestEnvironment(new RemoveCacheDir);
+
+EngineConfig configFor(Tier tier) {
+  EngineConfig c;
+  c.tier = tier;
+  c.aot.cache_dir = cacheDir();
+  return c;
+}
+
+std::shared_ptr<const Module> compileWat(const std::string& wat, Tier tier) {
+  auto bytes = watToWasm(wat);
+  EXPECT_FALSE(bytes.empty()) << "wat2wasm failed";
+  auto m = Engine(configFor(tier)).compile(bytes);
+  EXPECT_TRUE(m.isOk()) << m.status().message();
+  if (!m.isOk()) return nullptr;
+  EXPECT_EQ(m.value()->tier(), tier);
+  return m.value();
+}
+
+class TierTest : public ::testing::TestWithParam<Tier> {
+ protected:
+  std::unique_ptr<Instance> instantiate(const std::string& wat, ImportResolver* resolver = nullptr,
+                                        const InstanceLimits& limits = {}) {
+    auto m = compileWat(wat, GetParam());
+    if (!m) return nullptr;
+    Linker empty;
+    auto inst = Instance::instantiate(m, resolver ? *resolver : empty, limits);
+    EXPECT_TRUE(inst.isOk()) << inst.status().message();
+    return inst.isOk() ? std::move(inst.value()) : nullptr;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Tiers, TierTest, ::testing::Values(Tier::kInterpreter, Tier::kAot),
+                         [](const auto& info) { return std::string(tierName(info.param)); });
+
+struct HostState {
+  int calls = 0;
+  int32_t last = 0;
+};
+
+Status hostAddTen(Caller& caller, void* ud, const Value* args, Value* results) {
+  auto* st = static_cast<HostState*>(ud);
+  ++st->calls;
+  st->last = args[0].i32;
+  // Writes through the caller's memory, as WASI and Proxy-Wasm host calls do.
+  int32_t v = args[0].i32 + 10;
+  if (!caller.memory() || !caller.memory()->write(16, &v, 4)) return internalError("no memory");
+  results[0] = Value::fromI32(v);
+  return Status::ok();
+}
+
+TEST_P(TierTest, HostFunctionSeesArgumentsUserDataAndCallerMemory) {
+  HostState st;
+  Linker linker;
+  linker.defineFunc("env", "add10", FuncType({ValType::kI32}, {ValType::kI32}), &hostAddTen, &st);
+  auto inst = instantiate(R"((module (import "env" "add10" (func $h (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "run") (param i32) (result i32)
+      (i32.add (call $h (local.get 0)) (i32.load (i32.const 16))))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->tier(), GetParam());
+  auto r = inst->call<int32_t>("run", 5);
+  ASSERT_TRUE(r.ok()) << r.trap().message;
+  EXPECT_EQ(r.value(), 30);
+  EXPECT_EQ(st.calls, 1);
+  EXPECT_EQ(st.last, 5);
+  int32_t stored = 0;
+  ASSERT_TRUE(inst->memory()->read(16, &stored, 4));
+  EXPECT_EQ(stored, 15);
+}
+
+Status hostFails(Caller&, void*, const Value*, Value*) { return internalError("denied by host"); }
+
+TEST_P(TierTest, HostErrorBecomesTrapWithMessage) {
+  Linker linker;
+  linker.defineFunc("env", "fail", FuncType({}, {}), &hostFails);
+  auto inst = instantiate(R"((module (import "env" "fail" (func $f))
+    (func (export "run") (call $f))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<Unit>("run");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kHostError);
+  EXPECT_EQ(r.trap().message, "denied by host");
+}
+
+TEST_P(TierTest, TrapKindsAreDistinguished) {
+  auto inst = instantiate(R"((module (memory 1) (table 2 funcref) (elem (i32.const 0) $i)
+    (type $v (func)) (func $i (result i32) (i32.const 1))
+    (func (export "unreachable") unreachable)
+    (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+    (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+    (func (export "oob") (result i32) (i32.load (i32.const 65534)))
+    (func (export "mismatch") (call_indirect (type $v) (i32.const 0)))
+    (func (export "undefined") (call_indirect (type $v) (i32.const 7)))
+    (func (export "uninit") (call_indirect (type $v) (i32.const 1)))
+    (func (export "conv") (result i32) (i32.trunc_f32_s (f32.const nan)))
+    (func (export "table_oob") (table.set 0 (i32.const 9) (ref.null func)))))");
+  ASSERT_TRUE(inst);
+  auto kindOf = [&](const char* name) {
+    auto f = inst->exportedFunction(name);
+    Value out[1];
+    auto trap = inst->call(*f, {}, std::span<Value>(out, f->type().numResults()));
+    return trap ? trap->kind : TrapKind::kExit;
+  };
+  EXPECT_EQ(kindOf("unreachable"), TrapKind::kUnreachable);
+  EXPECT_EQ(kindOf("div0"), TrapKind::kIntegerDivideByZero);
+  EXPECT_EQ(kindOf("overflow"), TrapKind::kIntegerOverflow);
+  EXPECT_EQ(kindOf("oob"), TrapKind::kMemoryOutOfBounds);
+  EXPECT_EQ(kindOf("mismatch"), TrapKind::kIndirectCallTypeMismatch);
+  EXPECT_EQ(kindOf("undefined"), TrapKind::kUndefinedElement);
+  EXPECT_EQ(kindOf("uninit"), TrapKind::kUninitializedElement);
+  EXPECT_EQ(kindOf("conv"), TrapKind::kInvalidConversion);
+  EXPECT_EQ(kindOf("table_oob"), TrapKind::kTableOutOfBounds);
+}
+
+constexpr const char* kRecursive = R"((module
+  (func $down (export "down") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 0))
+      (else (i64.add (i64.const 1) (call $down (i64.sub (local.get 0) (i64.const 1)))))))
+  (func $forever (export "forever") (param i32) (result i32)
+    (i32.add (call $forever (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))))";
+
+TEST_P(TierTest, CallDepthLimitTraps) {
+  InstanceLimits limits;
+  limits.max_call_depth = 1000;
+  auto inst = instantiate(kRecursive, nullptr, limits);
+  ASSERT_TRUE(inst);
+  auto ok = inst->call<int64_t>("down", int64_t{900});
+  ASSERT_TRUE(ok.ok()) << ok.trap().message;
+  EXPECT_EQ(ok.value(), 900);
+  auto deep = inst->call<int64_t>("down", int64_t{5000});
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.trap().kind, TrapKind::kCallStackExhausted);
+  // The depth counter is restored after the trap.
+  auto again = inst->call<int64_t>("down", int64_t{900});
+  EXPECT_TRUE(again.ok());
+}
+
+TEST_P(TierTest, UnboundedRecursionOnASmallThreadStackTrapsInsteadOfOverflowing) {
+  InstanceLimits limits;
+  limits.max_call_depth = 10'000'000;  // only the native stack bound can stop it
+  auto inst = instantiate(kRecursive, nullptr, limits);
+  ASSERT_TRUE(inst);
+  std::optional<TrapKind> kind;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  struct Arg {
+    Instance* inst;
+    std::optional<TrapKind>* kind;
+  } arg{inst.get(), &kind};
+  pthread_t th;
+  ASSERT_EQ(pthread_create(
+                &th, &attr,
+                [](void* p) -> void* {
+                  auto* a = static_cast<Arg*>(p);
+                  auto r = a->inst->call<int32_t>("forever", 0);
+                  if (!r.ok()) *a->kind = r.trap().kind;
+                  return nullptr;
+                },
+                &arg),
+            0);
+  pthread_join(th, nullptr);
+  pthread_attr_destroy(&attr);
+  ASSERT_TRUE(kind.has_value());
+  EXPECT_EQ(*kind, TrapKind::kCallStackExhausted);
+}
+
+struct LoopSignal {
+  std::atomic<bool> entered{false};
+};
+
+Status markEntered(Caller&, void* ud, const Value*, Value*) {
+  static_cast<LoopSignal*>(ud)->entered.store(true);
+  return Status::ok();
+}
+
+TEST_P(TierTest, InterruptFromAnotherThreadStopsARunawayLoop) {
+  LoopSignal sig;
+  Linker linker;
+  linker.defineFunc("env", "entered", FuncType({}, {}), &markEntered, &sig);
+  auto inst = instantiate(R"((module (import "env" "entered" (func $e))
+    (func (export "spin") (local i32) (call $e) (loop $l (local.set 0 (i32.add (local.get 0) (i32.const 1))) (br $l)))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  std::thread stopper([&] {
+    while (!sig.entered.load()) std::this_thread::yield();
+    inst->interrupt();
+  });
+  auto r = inst->call<Unit>("spin");
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kInterrupted);
+  inst->clearInterrupt();
+}
+
+TEST_P(TierTest, FuelRunsOutInALoopAndIsAccounted) {
+  auto inst = instantiate(R"((module (func (export "count") (param i32) (local i32)
+      (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0)))))))");
+  ASSERT_TRUE(inst);
+  inst->setFuel(1000);
+  auto r = inst->call<Unit>("count", 100);
+  ASSERT_TRUE(r.ok());
+  // One unit for the call, one per loop iteration.
+  EXPECT_EQ(inst->fuel(), 1000u - 101u);
+  auto out = inst->call<Unit>("count", 5000);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.trap().kind, TrapKind::kOutOfFuel);
+  EXPECT_EQ(inst->fuel(), 0u);
+}
+
+TEST_P(TierTest, MemoryGrowStopsAtInstanceLimitAndHostGrowthIsVisible) {
+  InstanceLimits limits;
+  limits.max_memory_pages = 3;
+  auto inst = instantiate(R"((module (memory (export "memory") 1)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (func (export "size") (result i32) (memory.size))
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))))",
+                          nullptr, limits);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("grow", 1).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("grow", 5).value(), -1);
+  ASSERT_EQ(inst->memory()->grow(1), 2);
+  EXPECT_EQ(inst->call<int32_t>("size").value(), 3);
+  int32_t v = 77;
+  ASSERT_TRUE(inst->memory()->write(3 * 65536 - 4, &v, 4));
+  EXPECT_EQ(inst->call<int32_t>("load", 3 * 65536 - 4).value(), 77);
+  EXPECT_FALSE(inst->call<int32_t>("load", 3 * 65536 - 3).ok());
+}
+
+TEST_P(TierTest, GlobalsAreSharedWithTheHost) {
+  Linker linker;
+  auto g = std::make_shared<Global>(GlobalType{ValType::kI64, true}, Value::fromI64(40));
+  linker.define("env", "counter", Extern::ofGlobal(g));
+  auto inst = instantiate(R"((module (import "env" "counter" (global $c (mut i64)))
+    (global $f (export "f") (mut f32) (f32.const 1.5))
+    (func (export "bump") (result i64)
+      (global.set $c (i64.add (global.get $c) (i64.const 2)))
+      (global.set $f (f32.mul (global.get $f) (f32.const 2)))
+      (global.get $c))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int64_t>("bump").value(), 42);
+  EXPECT_EQ(g->get().i64, 42);
+  ASSERT_TRUE(g->set(Value::fromI64(100)).isOk());
+  EXPECT_EQ(inst->call<int64_t>("bump").value(), 102);
+  auto f = inst->exportByName("f");
+  ASSERT_TRUE(f && f->global);
+  EXPECT_EQ(f->global->get().f32, 6.0f);
+}
+
+struct Reentry {
+  Instance* inst = nullptr;
+  std::optional<Trap> inner_trap;
+};
+
+// Calls back into the guest, as Proxy-Wasm hosts do (malloc, callbacks).
+Status callBack(Caller& caller, void* ud, const Value* args, Value* results) {
+  auto* st = static_cast<Reentry*>(ud);
+  auto ok = caller.instance().call<int32_t>("double", args[0].i32);
+  if (!ok.ok()) return internalError(ok.trap().message);
+  auto bad = caller.instance().call<Unit>("boom");
+  if (!bad.ok()) st->inner_trap = bad.trap();
+  results[0] = Value::fromI32(ok.value() + 1);
+  return Status::ok();
+}
+
+TEST_P(TierTest, HostFunctionReentersTheGuestAndSurvivesANestedTrap) {
+  Reentry st;
+  Linker linker;
+  linker.defineFunc("env", "cb", FuncType({ValType::kI32}, {ValType::kI32}), &callBack, &st);
+  auto inst = instantiate(R"((module (import "env" "cb" (func $cb (param i32) (result i32)))
+    (func (export "double") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+    (func (export "boom") unreachable)
+    (func (export "run") (param i32) (result i32) (i32.add (call $cb (local.get 0)) (i32.const 1000)))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<int32_t>("run", 21);
+  ASSERT_TRUE(r.ok()) << r.trap().message;
+  EXPECT_EQ(r.value(), 1043);
+  ASSERT_TRUE(st.inner_trap.has_value());
+  EXPECT_EQ(st.inner_trap->kind, TrapKind::kUnreachable);
+}
+
+Status exitThree(Caller& caller, void*, const Value*, Value*) {
+  caller.exit(3);
+  return Status::ok();
+}
+
+TEST_P(TierTest, CallerExitUnwindsWithTheExitCode) {
+  Linker linker;
+  linker.defineFunc("env", "exit", FuncType({}, {}), &exitThree);
+  auto inst = instantiate(R"((module (import "env" "exit" (func $x))
+    (func (export "main") (call $x) unreachable)))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  auto r = inst->call<Unit>("main");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kExit);
+  EXPECT_EQ(r.trap().exit_code, 3);
+}
+
+TEST_P(TierTest, MultiValueAndFloatsRoundTrip) {
+  auto inst = instantiate(R"((module
+    (func (export "swap") (param f64 f32 i64) (result i64 f32 f64) (local.get 2) (local.get 1) (local.get 0))))");
+  ASSERT_TRUE(inst);
+  auto f = inst->exportedFunction("swap");
+  Value args[] = {Value::fromF64(2.25), Value::fromF32Bits(0x7fc00001u), Value::fromI64(-7)};
+  Value out[3];
+  ASSERT_FALSE(inst->call(*f, args, out));
+  EXPECT_EQ(out[0].i64, -7);
+  EXPECT_EQ(out[1].f32Bits(), 0x7fc00001u);  // NaN payload preserved
+  EXPECT_EQ(out[2].f64, 2.25);
+}
+
+TEST_P(TierTest, FunctionReferencesLeaveAndReenterTheInstance) {
+  auto inst = instantiate(R"((module (table $t 2 funcref) (type $r (func (result i32)))
+    (func $seven (result i32) (i32.const 7)) (elem (i32.const 1) $seven)
+    (func (export "get") (result funcref) (table.get $t (i32.const 1)))
+    (func (export "call") (param funcref) (result i32)
+      (table.set $t (i32.const 0) (local.get 0))
+      (call_indirect $t (type $r) (i32.const 0)))
+    (func (export "grow") (result i32) (table.grow $t (ref.null func) (i32.const 3)))))");
+  ASSERT_TRUE(inst);
+  auto get = inst->exportedFunction("get");
+  Value ref[1];
+  ASSERT_FALSE(inst->call(*get, {}, ref));
+  ASSERT_NE(ref[0].ref, kNullRef);
+  auto call = inst->exportedFunction("call");
+  Value out[1];
+  ASSERT_FALSE(inst->call(*call, ref, out));
+  EXPECT_EQ(out[0].i32, 7);
+  EXPECT_EQ(inst->call<int32_t>("grow").value(), 2);
+}
+
+TEST_P(TierTest, InstancesOfEitherTierLinkToEachOther) {
+  Tier other = GetParam() == Tier::kAot ? Tier::kInterpreter : Tier::kAot;
+  auto lib = Instance::instantiate(compileWat(R"((module (memory (export "mem") 1)
+      (func (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))))",
+                                               other),
+                                    *std::make_unique<Linker>());
+  ASSERT_TRUE(lib.isOk()) << lib.status().message();
+  Linker linker;
+  linker.defineInstance("lib", *lib.value());
+  auto inst = instantiate(R"((module (import "lib" "sq" (func $sq (param i32) (result i32)))
+    (import "lib" "mem" (memory 1))
+    (func (export "run") (param i32) (result i32)
+      (i32.store (i32.const 8) (call $sq (local.get 0))) (i32.load (i32.const 8)))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("run", 9).value(), 81);
+  int32_t v = 0;
+  ASSERT_TRUE(lib.value()->memory()->read(8, &v, 4));
+  EXPECT_EQ(v, 81);
+}
+
+TEST_P(TierTest, StartFunctionAndDataSegmentsRunAtInstantiation) {
+  auto inst = instantiate(R"((module (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
+    (data (i32.const 100) "\2a\00\00\00")
+    (func $start (global.set $g (i32.load (i32.const 100)))) (start $start)
+    (func (export "g") (result i32) (global.get $g))))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("g").value(), 42);
+  auto bad = Instance::instantiate(compileWat(R"((module (memory 1) (data (i32.const 65535) "ab")))", GetParam()),
+                                   *std::make_unique<Linker>());
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().message(), "trap: out of bounds memory access");
+}
+
+// ---- only the compiled tier
+
+TEST(AotTier, SecondCompileLoadsTheVerifiedCachedObject) {
+  auto bytes = watToWasm(R"((module (func (export "f") (result i32) (i32.const 5))))");
+  char d[] = "/tmp/weir-aot-cache-XXXXXX";
+  ASSERT_TRUE(mkdtemp(d));
+  aot::AotOptions options;
+  options.cache_dir = d;
+  auto decoded = decodeModule(bytes);
+  ASSERT_TRUE(decoded.isOk());
+  auto first = aot::compileModule(*decoded.value(), options);
+  ASSERT_TRUE(first.isOk()) << first.status().message();
+  EXPECT_FALSE(first.value()->loaded_from_cache);
+  auto second = aot::compileModule(*decoded.value(), options);
+  ASSERT_TRUE(second.isOk());
+  EXPECT_TRUE(second.value()->loaded_from_cache);
+  // A tampered object fails verification and is rebuilt, never loaded.
+  std::string so = std::string(d) + "/" + second.value()->cache_key + ".so";
+  { std::ofstream(so, std::ios::binary | std::ios::app) << "x"; }
+  auto third = aot::compileModule(*decoded.value(), options);
+  ASSERT_TRUE(third.isOk());
+  EXPECT_FALSE(third.value()->loaded_from_cache);
+  EXPECT_TRUE(aot::readVerified(so).isOk());
+  std::filesystem::remove_all(d);
+}
+
+TEST(AotTier, ModulesItCannotTakeFailOrFallBackToTheInterpreter) {
+  auto simd = watToWasm(R"((module (func (export "f") (result i32) (i32x4.all_true (v128.const i32x4 1 2 3 4)))))");
+  auto strict = Engine(configFor(Tier::kAot)).compile(simd);
+  ASSERT_FALSE(strict.isOk());
+  EXPECT_EQ(strict.status().code(), StatusCode::kUnimplemented);
+  EngineConfig lenient = configFor(Tier::kAot);
+  lenient.fall_back_to_interpreter = true;
+  auto m = Engine(lenient).compile(simd);
+  ASSERT_TRUE(m.isOk());
+  EXPECT_EQ(m.value()->tier(), Tier::kInterpreter);
+  EXPECT_NE(m.value()->fallbackReason().find("SIMD"), std::string::npos);
+
+  auto table = watToWasm(R"((module (import "env" "t" (table 1 funcref))))");
+  auto t = Engine(configFor(Tier::kAot)).compile(table);
+  ASSERT_FALSE(t.isOk());
+  EXPECT_NE(t.status().message().find("imported tables"), std::string::npos);
+}
+
+TEST(AotTier, BackgroundCompileBecomesReadyWithACompiledModule) {
+  auto bytes = watToWasm(R"((module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))))");
+  auto decoded = decodeModule(bytes);
+  ASSERT_TRUE(decoded.isOk());
+  aot::AotOptions options;
+  options.cache_dir = cacheDir();
+  std::atomic<int> callbacks{0};
+  std::vector<std::function<void()>> queued;
+  // An executor that queues the task, as a pool would; run it on a thread here.
+  auto job = BackgroundCompile::start(
+      decoded.value(), options, [&](std::function<void()> task) { queued.push_back(std::move(task)); },
+      [&](const Result<std::shared_ptr<const Module>>& r) { callbacks += r.isOk() ? 1 : 100; });
+  EXPECT_FALSE(job->ready());
+  ASSERT_EQ(queued.size(), 1u);
+  std::thread worker(queued[0]);
+  job->wait();
+  worker.join();
+  ASSERT_TRUE(job->ready());
+  ASSERT_TRUE(job->result().isOk()) << job->result().status().message();
+  EXPECT_EQ(job->result().value()->tier(), Tier::kAot);
+  EXPECT_EQ(callbacks.load(), 1);
+  Linker linker;
+  auto inst = Instance::instantiate(job->result().value(), linker);
+  ASSERT_TRUE(inst.isOk());
+  EXPECT_EQ(inst.value()->call<int32_t>("f", 14).value(), 42);
+
+  // Without an executor it owns its thread.
+  auto own = BackgroundCompile::start(decoded.value(), options);
+  own->wait();
+  EXPECT_TRUE(own->result().isOk());
+}
+
+}  // namespace
+}  // namespace weir::wasm::runtime
