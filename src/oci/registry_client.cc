@@ -453,6 +453,11 @@ Result<RegistryClient::Response> RegistryClient::perform(Request& req) {
       --attempt;  // the challenge round-trip is not a failure
       continue;
     }
+    if (r->status == 401 && challenged) {
+      return failedPrecondition(registry_ + ": " + describeRegistryError(r->status, r->body) +
+                                (credentials_ ? " (the credentials were refused or lack this access)"
+                                              : "; run `weir login " + registry_ + "`"));
+    }
     if (retryableStatus(r->status) && attempt < rp.max_attempts) {
       if (auto ra = r->headers.find("retry-after"); ra != r->headers.end()) {
         const std::string& v = ra->second;
