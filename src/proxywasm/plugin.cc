@@ -109,6 +109,27 @@ Result<std::string> base64Decode(std::string_view in) {
   return out;
 }
 
+std::string base64Encode(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
+                       static_cast<uint8_t>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(kAlphabet[(v >> shift) & 63]);
+  }
+  if (const size_t left = in.size() - i; left > 0) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    if (left == 2) v |= static_cast<uint8_t>(in[i + 1]) << 8;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(left == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
 std::string sha256Hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -261,7 +282,37 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
       }
     }
   }
-  vc.key = vc.vm_id + "||" + sha256Hex(vc.vm_configuration) + "||" + vc.digest;
+  // weir's limits (Envoy has no equivalent): vm_config.limits.
+  if (const json* limits = field(*vm, "limits")) {
+    if (!limits->is_object()) return invalidArgument("config.vm_config.limits: expected an object");
+    for (auto it = limits->begin(); it != limits->end(); ++it) {
+      const std::string where = "config.vm_config.limits." + it.key();
+      if (it.key() == "callback_deadline") {
+        auto d = parseDuration(it.value().is_string() ? it.value().get<std::string>() : std::string("?"));
+        if (!d) return invalidArgument(where + ": " + d.status().message());
+        vc.callback_deadline = d.value();
+      } else if (it.key() == "max_memory_bytes") {
+        const bool count = it.value().is_number_integer() && it.value().get<int64_t>() >= 0;
+        if (!count && !it.value().is_string()) return invalidArgument(where + ": expected a byte count");
+        uint64_t bytes = 0;
+        if (it.value().is_string()) {
+          const std::string text = it.value().get<std::string>();
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+          if (ec != std::errc() || end != text.data() + text.size()) return invalidArgument(where + ": expected a byte count");
+        } else {
+          bytes = it.value().get<uint64_t>();
+        }
+        if (bytes < 65536 || bytes > (uint64_t{4} << 30)) {
+          return invalidArgument(where + ": must be between 65536 (one page) and 4294967296");
+        }
+        vc.max_memory_pages = static_cast<uint32_t>(bytes / 65536);
+      } else {
+        return invalidArgument(where + ": unknown field (callback_deadline, max_memory_bytes)");
+      }
+    }
+  }
+  vc.key = vc.vm_id + "||" + sha256Hex(vc.vm_configuration) + "||" + vc.digest + "||" +
+           std::to_string(vc.max_memory_pages) + "||" + std::to_string(vc.callback_deadline.count());
   plugin->vm = std::move(vm_code.value());
   return std::shared_ptr<const PluginConfig>(std::move(plugin));
 }

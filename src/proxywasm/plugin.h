@@ -18,6 +18,10 @@
 namespace weir::wasm::runtime {
 class Module;
 }
+namespace weir::stats {
+class Counter;
+class Histogram;
+}
 
 namespace weir::proxywasm {
 
@@ -36,7 +40,24 @@ struct VmCode {
   AbiVersion abi = AbiVersion::kUnknown;
   std::shared_ptr<const wasm::runtime::Module> module;
   uint32_t max_memory_pages = 16384;  // 1 GiB, the C++ host's default cap
+  // A callback running longer is interrupted (the VM fails, the failure
+  // policy applies); 0 disables the deadline.
+  std::chrono::milliseconds callback_deadline{100};
   std::string key;
+};
+
+// Per-plugin stats (`wasm.<plugin name>.*`), created once at config load.
+// Null pointers (and an empty callback_us) when there is no stats store.
+struct PluginStats {
+  stats::Counter* vm_created = nullptr;
+  stats::Counter* vm_failed = nullptr;
+  stats::Counter* vm_reloaded = nullptr;  // FAIL_RELOAD rebuilt a failed VM
+  stats::Counter* fail_closed = nullptr;
+  stats::Counter* fail_open = nullptr;
+  stats::Counter* traps = nullptr;        // callbacks that trapped (deadline hits included)
+  stats::Counter* deadline_exceeded = nullptr;
+  // Microseconds per callback, indexed by proxywasm::Callback.
+  std::vector<stats::Histogram*> callback_us;
 };
 
 struct PluginConfig {
@@ -47,6 +68,7 @@ struct PluginConfig {
   // FAIL_RELOAD: at most one VM rebuild per interval after a failure.
   std::chrono::milliseconds reload_backoff{1000};
   std::shared_ptr<const VmCode> vm;
+  std::shared_ptr<const PluginStats> stats;  // never null once the filter is built
 };
 
 // Checks and compiles. Errors name the field ("config.vm_config.code: ...").
@@ -57,6 +79,7 @@ Result<std::shared_ptr<VmCode>> compileVmCode(std::string bytes);
 
 // Helpers exposed for tests.
 Result<std::string> base64Decode(std::string_view in);
+std::string base64Encode(std::string_view in);
 std::string sha256Hex(std::string_view data);
 // "1s", "0.25s", "100ms" (protobuf Duration JSON is "<seconds>s").
 Result<std::chrono::milliseconds> parseDuration(std::string_view text);

@@ -36,6 +36,24 @@ struct WorkerCache {
   }
 };
 
+// Every WasmFilterConfig built and still alive, in creation order.
+struct LiveConfigs {
+  std::mutex mutex;
+  std::vector<std::weak_ptr<const WasmFilterConfig>> configs;
+};
+
+LiveConfigs& liveConfigs() {
+  static LiveConfigs live;
+  return live;
+}
+
+void registerLiveConfig(const std::shared_ptr<const WasmFilterConfig>& config) {
+  LiveConfigs& live = liveConfigs();
+  std::lock_guard<std::mutex> lock(live.mutex);
+  std::erase_if(live.configs, [](const auto& w) { return w.expired(); });
+  live.configs.push_back(config);
+}
+
 WorkerCache& workerCache() {
   thread_local WorkerCache cache;
   return cache;
@@ -206,10 +224,12 @@ bool WasmFilter::failOpenOrReply(Phase phase) {
   failed_ = true;
   if (config_->plugin()->failure_policy == FailurePolicy::kFailOpen) {
     if (config_->stats().fail_open) config_->stats().fail_open->inc();
+    if (handle_.vm && handle_.vm->failed()) config_->noteWorkerState(true, handle_.vm->failureMessage());
     bypass_ = true;
     return true;
   }
   if (config_->stats().fail_closed) config_->stats().fail_closed->inc();
+  if (handle_.vm && handle_.vm->failed()) config_->noteWorkerState(true, handle_.vm->failureMessage());
   doLocalReply(LocalReply{503, "wasm_fail_stream", "", {}, kNoGrpcStatus}, phase);
   return false;
 }
@@ -711,18 +731,13 @@ class WasmFilterFactory : public proxy::NamedHttpFilterConfigFactory {
 
 Result<std::shared_ptr<const WasmFilterConfig>> WasmFilterConfig::create(const proxy::FilterConfigTree& typed_config,
                                                                         stats::Store* store) {
-  auto plugin = parsePluginConfig(typed_config);
-  if (!plugin) return Status(plugin.status().code(), std::string(kWasmFilterName) + ": " + plugin.status().message());
+  auto parsed = parsePluginConfig(typed_config);
+  if (!parsed) return Status(parsed.status().code(), std::string(kWasmFilterName) + ": " + parsed.status().message());
+  auto plugin = std::make_shared<PluginConfig>(*parsed.value());
+  plugin->stats = makePluginStats(store, plugin->name.empty() ? plugin->vm->vm_id : plugin->name);
   auto config = std::shared_ptr<WasmFilterConfig>(new WasmFilterConfig());
-  config->plugin_ = std::move(plugin.value());
+  config->plugin_ = std::move(plugin);
   config->store_ = store;
-  if (store) {
-    std::string prefix = "wasm." + (config->plugin_->name.empty() ? config->plugin_->vm->vm_id : config->plugin_->name);
-    config->stats_.vm_created = &store->counter(prefix + ".vm_created");
-    config->stats_.vm_failed = &store->counter(prefix + ".vm_failed");
-    config->stats_.fail_closed = &store->counter(prefix + ".fail_closed");
-    config->stats_.fail_open = &store->counter(prefix + ".fail_open");
-  }
   // Validate in a throwaway VM, as Envoy's canary: a plugin that rejects its
   // configuration is a config error, not a failure on the first request.
   auto canary = WasmVm::create(config->plugin_->vm, VmEnvironment{nullptr, nullptr, nullptr});
@@ -733,7 +748,46 @@ Result<std::shared_ptr<const WasmFilterConfig>> WasmFilterConfig::create(const p
   auto root = canary.value()->startPlugin(config->plugin_);
   if (!root) return Status(root.status().code(), std::string(kWasmFilterName) + ": " + root.status().message());
   canary.value()->shutdown();
+  registerLiveConfig(config);
   return std::shared_ptr<const WasmFilterConfig>(std::move(config));
+}
+
+WasmFilterConfig::~WasmFilterConfig() = default;
+
+std::vector<WasmFilterConfig::WorkerState> WasmFilterConfig::workerStates() const {
+  std::lock_guard<std::mutex> lock(states_mutex_);
+  std::vector<WorkerState> out;
+  for (const auto& [thread, state] : states_) out.push_back(state);
+  return out;
+}
+
+void WasmFilterConfig::noteWorkerState(bool failed, std::string error) const {
+  std::lock_guard<std::mutex> lock(states_mutex_);
+  WorkerState& state = states_[std::this_thread::get_id()];
+  state.failed = failed;
+  state.error = std::move(error);
+}
+
+std::vector<std::shared_ptr<const WasmFilterConfig>> livePluginConfigs() {
+  LiveConfigs& live = liveConfigs();
+  std::lock_guard<std::mutex> lock(live.mutex);
+  std::vector<std::shared_ptr<const WasmFilterConfig>> out;
+  std::map<std::string, size_t> by_name;
+  std::vector<std::weak_ptr<const WasmFilterConfig>> kept;
+  for (auto& weak : live.configs) {  // oldest first
+    auto config = weak.lock();
+    if (!config) continue;
+    kept.push_back(weak);
+    const std::string& name = config->plugin()->name;
+    if (auto it = by_name.find(name); it != by_name.end()) {
+      out[it->second] = std::move(config);
+    } else {
+      by_name.emplace(name, out.size());
+      out.push_back(std::move(config));
+    }
+  }
+  live.configs = std::move(kept);
+  return out;
 }
 
 Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& dispatcher,
@@ -758,7 +812,8 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   if (slot.vm && slot.vm->failed() && !slot.failed_at) {
     slot.failed_at = now;
     slot.error = slot.vm->failureMessage();
-    if (stats_.vm_failed) stats_.vm_failed->inc();
+    if (stats().vm_failed) stats().vm_failed->inc();
+    noteWorkerState(true, slot.error);
   }
   if (slot.failed_at) {
     if (plugin_->failure_policy != FailurePolicy::kFailReload) return internalError("Wasm VM failed: " + slot.error);
@@ -776,12 +831,14 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
       slot.vm.reset();
       slot.failed_at = now;
       slot.error = created.status().message();
-      if (stats_.vm_failed) stats_.vm_failed->inc();
+      if (stats().vm_failed) stats().vm_failed->inc();
+      noteWorkerState(true, slot.error);
       return created.status();
     }
     vm = std::move(created.value());
     cache.vms[plugin_->vm->key] = vm;
-    if (stats_.vm_created) stats_.vm_created->inc();
+    if (stats().vm_created) stats().vm_created->inc();
+    if (slot.failed_at && stats().vm_reloaded) stats().vm_reloaded->inc();
   }
   RootContext* root = vm->rootFor(plugin_.get());
   if (!root) {
@@ -790,6 +847,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
       slot.vm.reset();
       slot.failed_at = now;
       slot.error = started.status().message();
+      noteWorkerState(true, slot.error);
       return started.status();
     }
     root = started.value();
@@ -799,6 +857,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   slot.root = root;
   slot.failed_at.reset();
   slot.error.clear();
+  noteWorkerState(false, {});
   return Handle{vm, root};
 }
 

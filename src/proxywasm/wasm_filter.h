@@ -13,8 +13,12 @@
 // the VM for new streams (at most once per reload backoff).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/status.h"
 #include "proxy/filter_factory.h"
@@ -61,20 +65,31 @@ class WasmFilterConfig {
   // (and re-created per the failure policy). Call on the worker thread.
   Result<Handle> acquire(event::Dispatcher& dispatcher, upstream::ThreadLocalClusterManager* clusters) const;
 
-  struct Stats {
-    stats::Counter* vm_created = nullptr;
-    stats::Counter* vm_failed = nullptr;
-    stats::Counter* fail_closed = nullptr;
-    stats::Counter* fail_open = nullptr;
-  };
-  const Stats& stats() const { return stats_; }
+  const PluginStats& stats() const { return *plugin_->stats; }
   stats::Store* store() const { return store_; }
 
+  // The state of this plugin's VM on each worker that has used it, for
+  // GET /plugins. Updated only when it changes (VM created, failed).
+  struct WorkerState {
+    bool failed = false;
+    std::string error;
+  };
+  std::vector<WorkerState> workerStates() const;
+  void noteWorkerState(bool failed, std::string error) const;
+
+  ~WasmFilterConfig();
+
  private:
+  WasmFilterConfig() = default;
   std::shared_ptr<const PluginConfig> plugin_;
   stats::Store* store_ = nullptr;
-  Stats stats_;
+  mutable std::mutex states_mutex_;
+  mutable std::map<std::thread::id, WorkerState> states_;
 };
+
+// What GET /plugins lists: the newest live config of every plugin name (a
+// config reload replaces them; older ones live on while their streams run).
+std::vector<std::shared_ptr<const WasmFilterConfig>> livePluginConfigs();
 
 // Shuts down and drops every VM of the calling worker thread (on_done /
 // on_delete for root contexts, timers off). For worker shutdown before the

@@ -52,12 +52,47 @@ bool isI32Signature(const wasm::FuncType& t, size_t params, size_t results) {
   return true;
 }
 
+// Sets a flag for the scope's lifetime.
+class ScopedFlag {
+ public:
+  explicit ScopedFlag(bool& flag) : flag_(flag) { flag_ = true; }
+  ~ScopedFlag() { flag_ = false; }
+  ScopedFlag(const ScopedFlag&) = delete;
+  ScopedFlag& operator=(const ScopedFlag&) = delete;
+
+ private:
+  bool& flag_;
+};
+
 }  // namespace
+
+std::string_view callbackName(Callback cb) { return kCallbackSpecs[static_cast<size_t>(cb)].name; }
+
+std::shared_ptr<const PluginStats> makePluginStats(stats::Store* store, std::string_view plugin) {
+  auto s = std::make_shared<PluginStats>();
+  if (!store) return s;
+  const std::string prefix = "wasm." + std::string(plugin) + ".";
+  s->vm_created = &store->counter(prefix + "vm_created");
+  s->vm_failed = &store->counter(prefix + "vm_failed");
+  s->vm_reloaded = &store->counter(prefix + "vm_reloaded");
+  s->fail_closed = &store->counter(prefix + "fail_closed");
+  s->fail_open = &store->counter(prefix + "fail_open");
+  s->traps = &store->counter(prefix + "traps");
+  s->deadline_exceeded = &store->counter(prefix + "deadline_exceeded");
+  for (const CallbackSpec& spec : kCallbackSpecs) {
+    std::string_view name = spec.name;
+    name.remove_prefix(std::string_view("proxy_").size());
+    s->callback_us.push_back(
+        &store->histogram(prefix + "callback." + std::string(name) + "_us", stats::HistogramUnit::kMicroseconds));
+  }
+  return s;
+}
 
 WasmVm::WasmVm(std::shared_ptr<const VmCode> code, VmEnvironment env)
     : code_(std::move(code)), env_(env), vm_context_(*this, 0, nullptr) {}
 
 WasmVm::~WasmVm() {
+  if (watchdog_slot_) CallWatchdog::global().remove(watchdog_slot_.get());
   SharedQueues::global().unbind(this);
   for (auto& root : roots_) {
     root->stopTimers();
@@ -82,6 +117,10 @@ Status WasmVm::initialize() {
     return Status(instance.status().code(), "failed to load Wasm module: " + instance.status().message());
   }
   instance_ = std::move(instance.value());
+  if (code_->callback_deadline.count() > 0) {
+    watchdog_slot_ = std::make_unique<CallWatchdog::Slot>(instance_.get());
+    CallWatchdog::global().add(watchdog_slot_.get(), code_->callback_deadline);
+  }
   auto mem = instance_->exportByName("memory");
   if (!mem || mem->kind != wasm::ExternKind::kMemory || !mem->memory) {
     return invalidArgument("Wasm module does not export its memory as \"memory\"");
@@ -118,6 +157,7 @@ Status WasmVm::initialize() {
 }
 
 Status WasmVm::startModule() {
+  ScopedFlag starting(starting_);
   auto run = [&](const char* name, bool has_result, bool with_args) -> Status {
     auto f = instance_->exportedFunction(name);
     if (!f) return Status::ok();
@@ -127,11 +167,10 @@ Status WasmVm::startModule() {
     if (!isI32Signature(f->type(), nargs, has_result ? 1 : 0)) {
       return invalidArgument(std::string("Bad function signature for: ") + name);
     }
-    ++call_depth_;
-    auto trap = instance_->call(*f, std::span<const Value>(args, nargs), std::span<Value>(out, has_result ? 1 : 0));
-    --call_depth_;
+    bool deadline_hit = false;
+    auto trap = invoke(*f, std::span<const Value>(args, nargs), std::span<Value>(out, has_result ? 1 : 0), deadline_hit);
     if (trap && !(trap->kind == wasm::runtime::TrapKind::kExit && trap->exit_code == 0)) {
-      onTrap(name, *trap);
+      onTrap(name, *trap, deadline_hit);
       return internalError(failure_);
     }
     return Status::ok();
@@ -168,6 +207,7 @@ Result<RootContext*> WasmVm::startPlugin(std::shared_ptr<const PluginConfig> plu
     roots_.pop_back();
     return Status(StatusCode::kFailedPrecondition, std::move(message));
   };
+  ScopedFlag starting(starting_);
   if (!call(Callback::kOnContextCreate, *raw, {raw->id(), 0})) return reject("Wasm plugin '" + name + "': " + failure_);
   raw->setCreated();
   in_vm_start_ = true;
@@ -240,13 +280,22 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
   Context* saved_effective = effective_;
   current_ = &ctx;
   effective_ = nullptr;
-  ++call_depth_;
   ++callback_count_;
-  auto trap = instance_->call(*f, std::span<const Value>(in, n), std::span<Value>(out, nres));
-  --call_depth_;
+  const PluginStats* stats = ctx.plugin() ? ctx.plugin()->stats.get() : nullptr;
+  const int64_t started = stats && !stats->callback_us.empty() ? CallWatchdog::nowNs() : 0;
+  bool deadline_hit = false;
+  auto trap = invoke(*f, std::span<const Value>(in, n), std::span<Value>(out, nres), deadline_hit);
+  if (started != 0) {
+    const int64_t micros = (CallWatchdog::nowNs() - started) / 1000;
+    stats->callback_us[static_cast<size_t>(cb)]->recordValue(static_cast<uint64_t>(micros));
+  }
   current_ = saved_current;
   effective_ = saved_effective;
-  if (trap) onTrap(kCallbackSpecs[static_cast<size_t>(cb)].name, *trap);
+  if (trap) {
+    if (stats && stats->traps) stats->traps->inc();
+    if (deadline_hit && stats && stats->deadline_exceeded) stats->deadline_exceeded->inc();
+    onTrap(kCallbackSpecs[static_cast<size_t>(cb)].name, *trap, deadline_hit);
+  }
   if (call_depth_ == 0 && !deferred_.empty() && !running_deferred_) {
     running_deferred_ = true;
     // Actions may queue more actions; run until quiet.
@@ -313,11 +362,10 @@ uint32_t WasmVm::allocate(uint32_t size) {
   if (!allocator_ || failed_ || size == 0) return 0;
   Value in[1] = {Value::fromU32(size)};
   Value out[1];
-  ++call_depth_;
-  auto trap = instance_->call(*allocator_, std::span<const Value>(in, 1), std::span<Value>(out, 1));
-  --call_depth_;
+  bool deadline_hit = false;
+  auto trap = invoke(*allocator_, std::span<const Value>(in, 1), std::span<Value>(out, 1), deadline_hit);
   if (trap) {
-    onTrap("malloc", *trap);
+    onTrap("malloc", *trap, deadline_hit);
     return 0;
   }
   return static_cast<uint32_t>(out[0].i32);
@@ -376,9 +424,29 @@ void WasmVm::fail(std::string message) {
   }
 }
 
-void WasmVm::onTrap(std::string_view function, const wasm::runtime::Trap& trap) {
+std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, std::span<const Value> args,
+                                                  std::span<Value> results, bool& deadline_hit) {
+  const bool outermost = call_depth_ == 0 && watchdog_slot_ != nullptr;
+  if (outermost) {
+    // Module start and plugin configuration may legitimately take longer
+    // (language runtimes initialize, configs get parsed) than a callback on
+    // the request path.
+    auto budget = code_->callback_deadline;
+    if (starting_) budget = std::max<std::chrono::milliseconds>(budget * 10, std::chrono::seconds(1));
+    watchdog_slot_->arm(CallWatchdog::nowNs(), budget);
+  }
+  ++call_depth_;
+  auto trap = instance_->call(f, args, results);
+  --call_depth_;
+  if (outermost) deadline_hit = watchdog_slot_->disarm() && trap && trap->kind == wasm::runtime::TrapKind::kInterrupted;
+  return trap;
+}
+
+void WasmVm::onTrap(std::string_view function, const wasm::runtime::Trap& trap, bool deadline_hit) {
   std::string message = "Function: " + std::string(function) + " failed: ";
-  if (trap.kind == wasm::runtime::TrapKind::kExit) {
+  if (deadline_hit) {
+    message += "callback deadline of " + std::to_string(code_->callback_deadline.count()) + " ms exceeded";
+  } else if (trap.kind == wasm::runtime::TrapKind::kExit) {
     message += "proc_exit(" + std::to_string(trap.exit_code) + ")";
   } else {
     message += trap.toString();

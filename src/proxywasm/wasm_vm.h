@@ -35,6 +35,7 @@
 #include "proxywasm/abi.h"
 #include "proxywasm/context.h"
 #include "proxywasm/plugin.h"
+#include "proxywasm/watchdog.h"
 #include "wasm/runtime/instance.h"
 
 namespace weir::stats {
@@ -70,14 +71,21 @@ enum class Callback : uint8_t {
   kOnResponseTrailers,
   kOnHttpCallResponse,
   kOnForeignFunction,
-  kCount,
   // Network (L4) streams: proxywasm/network_filter.h.
   kOnNewConnection,
   kOnDownstreamData,
   kOnUpstreamData,
   kOnDownstreamConnectionClose,
   kOnUpstreamConnectionClose,
+  kCount,
 };
+
+// The export name of a callback ("proxy_on_request_headers").
+std::string_view callbackName(Callback cb);
+
+// `wasm.<plugin>.*` counters and one `wasm.<plugin>.callback.<export>_us`
+// histogram per callback; pointers stay null without a store.
+std::shared_ptr<const PluginStats> makePluginStats(stats::Store* store, std::string_view plugin);
 
 // Where a VM lives: its worker's dispatcher (timers, queue notifications),
 // the stats store for plugin metrics, the worker's clusters for http_call.
@@ -195,11 +203,17 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   WasmVm(std::shared_ptr<const VmCode> code, VmEnvironment env);
   Status initialize();
   Status startModule();
-  void onTrap(std::string_view function, const wasm::runtime::Trap& trap);
+  // Every call into the module goes through here: the outermost one runs
+  // under the callback deadline. `deadline_hit` reports an interrupt by the
+  // watchdog.
+  std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, std::span<const wasm::runtime::Value> args,
+                                            std::span<wasm::runtime::Value> results, bool& deadline_hit);
+  void onTrap(std::string_view function, const wasm::runtime::Trap& trap, bool deadline_hit);
 
   std::shared_ptr<const VmCode> code_;
   VmEnvironment env_;
   std::unique_ptr<wasm::runtime::Instance> instance_;
+  std::unique_ptr<CallWatchdog::Slot> watchdog_slot_;  // null without a deadline
   wasm::runtime::Memory* memory_ = nullptr;
   std::shared_ptr<wasm::runtime::Function> allocator_;
   std::array<std::shared_ptr<wasm::runtime::Function>, static_cast<size_t>(Callback::kCount)> callbacks_{};
@@ -221,6 +235,7 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   std::optional<std::string_view> call_data_;
   GrpcStatus last_status_;
   bool in_vm_start_ = false;
+  bool starting_ = false;  // module start / plugin configuration: a longer deadline
 
   std::unordered_map<uint32_t, Metric> metrics_;
   uint32_t next_metric_ = 1;

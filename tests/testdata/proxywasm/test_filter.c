@@ -5,7 +5,9 @@
  *   "deny"     403 unless the request has an "x-allow" header
  *   "pause"    request headers are paused; a tick resumes them
  * Always: adds "x-wasm-request: c" to the request and "x-wasm-response: <config>"
- * to the response, traps on a request with "x-trap", counts requests in the
+ * to the response, traps on a request with "x-trap", loops forever on one with
+ * "x-loop", tries to grow memory by "x-grow" pages (answering in the request
+ * header "x-grow-result": "ok" or "failed"), counts requests in the
  * counter "c_requests", and appends each callback it sees to shared data key
  * "order" (for the lifecycle tests). */
 #include <stdlib.h>
@@ -80,6 +82,21 @@ EXPORT(proxy_on_request_headers) uint32_t on_request_headers(uint32_t id, uint32
   record("request_headers");
   proxy_increment_metric(requests_metric, 1);
   if (has_request_header("x-trap")) __builtin_trap();
+  if (has_request_header("x-loop")) {
+    volatile uint32_t spins = 0;
+    for (;;) spins++;
+  }
+  {
+    char* v = NULL;
+    size_t n = 0;
+    if (proxy_get_header_map_value(kRequestHeaders, "x-grow", 6, &v, &n) == 0) {
+      uint32_t pages = 0;
+      for (size_t i = 0; i < n; ++i) pages = pages * 10 + (uint32_t)(v[i] - '0');
+      free(v);
+      int grown = __builtin_wasm_memory_grow(0, pages) != (size_t)-1;
+      proxy_add_header_map_value(kRequestHeaders, "x-grow-result", 13, grown ? "ok" : "failed", grown ? 2 : 6);
+    }
+  }
   if (config_is("deny") && !has_request_header("x-allow")) {
     static const char body[] = "denied by wasm";
     /* one extra header, serialized by hand: {"x-denied-by": "c"} */

@@ -3,6 +3,8 @@
 // plays the upstream: it records what reached it and answers 200.
 #include "proxywasm/wasm_filter.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -277,7 +279,88 @@ TEST_F(WasmFilterTest, TrapWithFailOpenPassesTheRequestUntouched) {
   EXPECT_FALSE(stream.responder_->seen_headers.has("x-wasm-request"));
 }
 
-TEST_F(WasmFilterTest, MetricsAreExportedToTheStatsStore) {
+TEST_F(WasmFilterTest, RunawayCallbackIsInterruptedAtTheDeadlineAndFailsClosed) {
+  stats::Store store;
+  json cfg = wasmConfig("test_filter.wasm", "", "c-deadline");
+  cfg["config"]["vm_config"]["limits"] = {{"callback_deadline", "50ms"}};
+  auto filter = makeFilter(cfg, &store);
+  const auto started = std::chrono::steady_clock::now();
+  {
+    TestStream stream(dispatcher_, filter);
+    stream.request({{"x-loop", "1"}});
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 503);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(50));
+  EXPECT_LT(elapsed, std::chrono::seconds(2)) << "the loop must be stopped near its deadline";
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.deadline_exceeded")->value(), 1u);
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.traps")->value(), 1u);
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.fail_closed")->value(), 1u);
+}
+
+TEST_F(WasmFilterTest, DeadlineWithFailReloadServesTheNextStreamOnAFreshVm) {
+  stats::Store store;
+  json cfg = wasmConfig("test_filter.wasm", "", "c-deadline-reload",
+                        {{"failure_policy", "FAIL_RELOAD"}, {"reload_config", {{"backoff", {{"base_interval", "0s"}}}}}});
+  cfg["config"]["vm_config"]["limits"] = {{"callback_deadline", "20ms"}};
+  auto filter = makeFilter(cfg, &store);
+  {
+    TestStream stream(dispatcher_, filter);
+    stream.request({{"x-loop", "1"}});
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 503);
+  }
+  // Fast callbacks are not affected by the deadline: many requests pass.
+  for (int i = 0; i < 20; ++i) {
+    TestStream next(dispatcher_, filter);
+    next.request();
+    ASSERT_TRUE(next.complete);
+    EXPECT_EQ(next.response_headers.status(), 200);
+  }
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.vm_reloaded")->value(), 1u);
+  EXPECT_EQ(store.findCounter("wasm.test-plugin.deadline_exceeded")->value(), 1u);
+}
+
+TEST_F(WasmFilterTest, FailOpenDeadlinePassesTheRequestUntouched) {
+  json cfg = wasmConfig("test_filter.wasm", "", "c-deadline-open", {{"fail_open", true}});
+  cfg["config"]["vm_config"]["limits"] = {{"callback_deadline", "20ms"}};
+  auto filter = makeFilter(cfg);
+  TestStream stream(dispatcher_, filter);
+  stream.request({{"x-loop", "1"}});
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.status(), 200);
+}
+
+TEST_F(WasmFilterTest, MemoryLimitMakesGrowthFailInsideTheGuest) {
+  json cfg = wasmConfig("test_filter.wasm", "", "c-memlimit");
+  cfg["config"]["vm_config"]["limits"] = {{"max_memory_bytes", 4 << 20}};
+  auto filter = makeFilter(cfg);
+  {
+    TestStream small(dispatcher_, filter);
+    small.request({{"x-grow", "2"}});
+    ASSERT_TRUE(small.complete);
+    EXPECT_EQ(small.responder_->seen_headers.getOr("x-grow-result"), "ok");
+  }
+  TestStream big(dispatcher_, filter);
+  big.request({{"x-grow", "100"}});  // 6.4 MB more than a 4 MB cap
+  ASSERT_TRUE(big.complete);
+  EXPECT_EQ(big.response_headers.status(), 200);
+  EXPECT_EQ(big.responder_->seen_headers.getOr("x-grow-result"), "failed");
+}
+
+TEST_F(WasmFilterTest, LimitsAreValidated) {
+  for (json limits : {json{{"callback_deadline", "soon"}}, json{{"max_memory_bytes", 10}}, json{{"cpu", 1}}}) {
+    json cfg = wasmConfig("test_filter.wasm", "", "c-bad-limits");
+    cfg["config"]["vm_config"]["limits"] = limits;
+    auto factory = createWasmFilterFactory(cfg, nullptr);
+    ASSERT_FALSE(factory.isOk()) << limits.dump();
+    EXPECT_NE(factory.status().message().find("config.vm_config.limits."), std::string::npos)
+        << factory.status().message();
+  }
+}
+
+TEST_F(WasmFilterTest, MetricsAndTimePerCallbackAreExportedToTheStatsStore) {
   stats::Store store;
   auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-metrics"), &store);
   for (int i = 0; i < 3; ++i) {
@@ -288,6 +371,12 @@ TEST_F(WasmFilterTest, MetricsAreExportedToTheStatsStore) {
   const stats::Counter* c = store.findCounter("wasmcustom.c_requests");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->value(), 3u);
+  const stats::Histogram* h = store.findHistogram("wasm.test-plugin.callback.on_request_headers_us");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->snapshot().count, 3u);
+  const stats::Histogram* configure = store.findHistogram("wasm.test-plugin.callback.on_configure_us");
+  ASSERT_NE(configure, nullptr);
+  EXPECT_GE(configure->snapshot().count, 1u);
 }
 
 TEST_F(WasmFilterTest, TickResumesAPausedRequest) {
