@@ -86,7 +86,15 @@ class AdminFilter : public proxy::PassThroughDecoderFilter {
     return proxy::FilterHeadersStatus::kStopIteration;
   }
   proxy::FilterDataStatus decodeData(Buffer& data, bool end_stream) override {
-    data.clear();  // admin requests carry their arguments in the query
+    if (!too_large_) {
+      if (body_.size() + data.size() > Admin::kMaxBodyBytes) {
+        too_large_ = true;
+        body_.clear();
+      } else {
+        body_ += data.toString();
+      }
+    }
+    data.drain(data.size());
     if (end_stream) respond();
     return proxy::FilterDataStatus::kStopIterationNoBuffer;
   }
@@ -97,7 +105,13 @@ class AdminFilter : public proxy::PassThroughDecoderFilter {
 
  private:
   void respond() {
-    AdminResponse r = admin_.handle(method_, path_);
+    AdminResponse r;
+    if (too_large_) {
+      r.status = 413;
+      r.body = "request body larger than " + std::to_string(Admin::kMaxBodyBytes) + " bytes\n";
+    } else {
+      r = admin_.handle(method_, path_, body_);
+    }
     auto headers = std::make_unique<http::HeaderMap>();
     headers->setStatus(r.status);
     headers->set(http::KnownHeader::kContentType, r.content_type);
@@ -115,6 +129,8 @@ class AdminFilter : public proxy::PassThroughDecoderFilter {
   Admin& admin_;
   std::string method_;
   std::string path_;
+  std::string body_;
+  bool too_large_ = false;
 };
 
 }  // namespace
@@ -149,7 +165,9 @@ Admin::Admin(proxy::Server& server, stats::Store& store) : server_(server), stor
       {"/healthcheck/ok", "cause the server to pass health checks", true},
       {"/drain_listeners", "drain listeners (stop accepting new connections)", true},
       {"/quitquitquit", "exit the server", true},
+      {"/plugins", "loaded Wasm plugins (JSON); POST /plugins/NAME loads or replaces one, DELETE removes", false},
   };
+  plugins_ = std::make_unique<PluginsEndpoint>(server_);
 }
 
 std::vector<proxy::FilterChainEntry> Admin::filterChain() {
@@ -162,12 +180,15 @@ std::vector<proxy::FilterChainEntry> Admin::filterChain() {
   return {entry};
 }
 
-AdminResponse Admin::handle(std::string_view method, std::string_view full_path) {
+AdminResponse Admin::handle(std::string_view method, std::string_view full_path, const std::string& body) {
   std::string_view path = full_path;
   std::string_view query;
   if (auto q = path.find('?'); q != std::string_view::npos) {
     query = path.substr(q + 1);
     path = path.substr(0, q);
+  }
+  if (path == "/plugins" || path.starts_with("/plugins/")) {
+    return plugins_->handle(method, path.substr(std::string_view("/plugins").size()), query, body);
   }
   const Endpoint* endpoint = nullptr;
   for (const auto& e : endpoints_) {

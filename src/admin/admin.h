@@ -15,13 +15,17 @@
 //   POST /healthcheck/fail|ok   fail / restore the health check (/ready)
 //   POST /drain_listeners       stop accepting; keep serving connected clients
 //   POST /quitquitquit          exit
+//   GET  /plugins               loaded Wasm plugins (admin/plugins.h); POST or
+//                               DELETE /plugins/NAME loads, replaces, removes
 // Mutating endpoints require POST (as Envoy): GET answers 405.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "admin/plugins.h"
 #include "proxy/filter_manager.h"
 #include "proxy/server.h"
 
@@ -37,8 +41,11 @@ class Admin {
  public:
   Admin(proxy::Server& server, stats::Store& store);
 
-  // Handles one request; `path` includes the query string.
-  AdminResponse handle(std::string_view method, std::string_view path);
+  // Handles one request; `path` includes the query string. Only /plugins
+  // reads a body.
+  AdminResponse handle(std::string_view method, std::string_view path, const std::string& body = {});
+  // Request bodies above this get 413.
+  static constexpr size_t kMaxBodyBytes = 64u << 20;
 
   // The admin connection manager's filter chain (one terminal filter).
   std::vector<proxy::FilterChainEntry> filterChain();
@@ -62,6 +69,7 @@ class Admin {
   proxy::Server& server_;
   stats::Store& store_;
   std::vector<Endpoint> endpoints_;
+  std::unique_ptr<PluginsEndpoint> plugins_;
 };
 
 // Query parameter value ("" when absent), percent-decoded.

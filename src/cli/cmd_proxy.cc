@@ -120,6 +120,7 @@ int runProxy(const std::vector<std::string>& args) {
     return 1;
   }
 
+  options.load_options = load_options;
   stats::Store store;
   proxy::Server server(options, registry, store);
   admin::Admin admin(server, store);

@@ -1,5 +1,7 @@
 #include "proxy/server.h"
 
+#include <nlohmann/json.hpp>
+
 #include <sys/stat.h>
 
 #include <csignal>
@@ -105,17 +107,17 @@ class Worker : public ConnectionManagerOwner {
     for (auto* c : all) {
       if (connections_.count(c)) c->startDrain();
     }
-    maybeReportIdle();
-  }
     // Raw TCP connections have no request boundary to drain at: they run
     // until they close or the drain time is over.
+    maybeReportIdle();
+  }
 
   // Worker thread: tears everything down and ends the loop.
   void shutdown() {
     connections_.clear();
+    network_connections_.clear();
     dispatcher().clearDeferredDeleteList();
     listeners_.clear();
-    network_connections_.clear();
     generation_.reset();
     dispatcher().clearDeferredDeleteList();
     dispatcher().exit();
@@ -190,12 +192,12 @@ class Worker : public ConnectionManagerOwner {
 
   void onAccept(WorkerListener& wl, net::ConnectionPtr connection) {
     if (draining_) return;  // the connection closes as it goes out of scope
-    HcmSnapshotPtr snapshot = snapshotFor(wl);
-    if (!snapshot) return;
     if (const ServerSnapshot::ListenerEntry* entry = entryFor(wl); entry && entry->network) {
       acceptNetwork(wl, *entry, std::move(connection));
       return;
     }
+    HcmSnapshotPtr snapshot = snapshotFor(wl);
+    if (!snapshot) return;
     auto hcm = std::make_unique<HttpConnectionManager>(std::move(connection), std::move(snapshot),
                                                        *this, wl.stats.get());
     hcm->owner_tag = reinterpret_cast<uintptr_t>(&wl);
@@ -204,8 +206,6 @@ class Worker : public ConnectionManagerOwner {
     raw->start();
   }
 
-  HcmSnapshotPtr snapshotFor(WorkerListener& wl) {
-    if (!generation_) return nullptr;
   const ServerSnapshot::ListenerEntry* entryFor(const WorkerListener& wl) const {
     if (!generation_) return nullptr;
     for (const auto& entry : generation_->snapshot->listeners) {
@@ -237,6 +237,8 @@ class Worker : public ConnectionManagerOwner {
     raw->start();
   }
 
+  HcmSnapshotPtr snapshotFor(WorkerListener& wl) {
+    if (!generation_) return nullptr;
     if (wl.cached_for != generation_.get()) {
       wl.cached_for = generation_.get();
       wl.cached.reset();
@@ -256,9 +258,9 @@ class Worker : public ConnectionManagerOwner {
   std::shared_ptr<Generation> generation_;
   std::map<std::string, std::unique_ptr<WorkerListener>> listeners_;
   std::unordered_map<HttpConnectionManager*, std::unique_ptr<HttpConnectionManager>> connections_;
+  std::unordered_map<NetworkFilterManager*, std::unique_ptr<NetworkFilterManager>> network_connections_;
   bool draining_ = false;
   bool reported_idle_ = false;
-  std::unordered_map<NetworkFilterManager*, std::unique_ptr<NetworkFilterManager>> network_connections_;
 
   void maybeReportIdle() {
     if (!draining_ || reported_idle_ || !connections_.empty() || !network_connections_.empty()) return;
@@ -360,8 +362,6 @@ Result<std::shared_ptr<const ServerSnapshot>> Server::buildSnapshot(
   snapshot->cluster_manager = std::shared_ptr<upstream::ClusterManager>(std::move(cm).value());
   for (const auto& l : bootstrap->static_resources.listeners) {
     if (l.filter_chains.empty()) return invalidArgument("listener '" + l.name + "': no filter_chains");
-    HcmConfig::Context context{registry_, store_, snapshot->cluster_manager.get()};
-    auto hcm = HcmConfig::create(l.filter_chains[0].http_connection_manager,
     if (!l.filter_chains[0].has_http_connection_manager) {
       auto chain = buildNetworkChain(l, snapshot->cluster_manager.get());
       if (!chain) return chain.status();
@@ -369,6 +369,8 @@ Result<std::shared_ptr<const ServerSnapshot>> Server::buildSnapshot(
                                                                   std::move(chain).value()});
       continue;
     }
+    HcmConfig::Context context{registry_, store_, snapshot->cluster_manager.get()};
+    auto hcm = HcmConfig::create(l.filter_chains[0].http_connection_manager,
                                  l.per_connection_buffer_limit_bytes, context);
     if (!hcm) return invalidArgument("listener '" + l.name + "': " + hcm.status().message());
     snapshot->listeners.push_back(
@@ -377,8 +379,6 @@ Result<std::shared_ptr<const ServerSnapshot>> Server::buildSnapshot(
   return std::shared_ptr<const ServerSnapshot>(std::move(snapshot));
 }
 
-Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
-                     std::vector<FilterChainEntry> admin_chain) {
 Result<std::shared_ptr<const NetworkChainConfig>> Server::buildNetworkChain(const config::Listener& listener,
                                                                           upstream::ClusterManager* clusters) {
   struct Context : NetworkFactoryContext {
@@ -407,6 +407,9 @@ Result<std::shared_ptr<const NetworkChainConfig>> Server::buildNetworkChain(cons
   return std::shared_ptr<const NetworkChainConfig>(std::move(chain));
 }
 
+Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
+                     std::vector<FilterChainEntry> admin_chain) {
+  base_bootstrap_ = bootstrap;
   auto snapshot = buildSnapshot(bootstrap);
   if (!snapshot) return snapshot.status();
   for (uint32_t i = 0; i < options_.concurrency; ++i) {
@@ -505,10 +508,17 @@ void Server::reload() {
     if (options_.config_path.empty()) WEIR_WARN("reload: running the embedded default config; nothing to reload");
     return;
   }
-  auto bootstrap = config::loadBootstrapFile(options_.config_path);
+  auto loaded = config::loadBootstrapFile(options_.config_path, options_.load_options);
+  if (!loaded) {
+    reload_failure_->inc();
+    WEIR_ERROR("reload rejected, keeping the current config:\n{}", loaded.status().message());
+    return;
+  }
+  auto bootstrap = withEdits(*loaded, config_edits_);
   if (!bootstrap) {
     reload_failure_->inc();
-    WEIR_ERROR("reload rejected, keeping the current config:\n{}", bootstrap.status().message());
+    WEIR_ERROR("reload rejected (with the admin API's changes), keeping the current config: {}",
+               bootstrap.status().message());
     return;
   }
   auto snapshot = buildSnapshot(*bootstrap);
@@ -517,9 +527,49 @@ void Server::reload() {
     WEIR_ERROR("reload rejected, keeping the current config: {}", snapshot.status().message());
     return;
   }
+  base_bootstrap_ = *loaded;
   applySnapshot(*snapshot);
   reload_success_->inc();
   WEIR_INFO("configuration reloaded from {}", options_.config_path);
+}
+
+Result<std::shared_ptr<const config::Bootstrap>> Server::withEdits(
+    const std::shared_ptr<const config::Bootstrap>& base, const std::map<std::string, ConfigEdit>& edits) const {
+  if (edits.empty()) return base;
+  nlohmann::json raw = base->raw;
+  for (const auto& [key, edit] : edits) {
+    Status s = edit(raw);
+    if (!s.isOk()) return Status(s.code(), key + ": " + s.message());
+  }
+  // JSON is YAML, so the edited config goes through the same loader (and the
+  // same checks) as a file. Inline modules make it larger than a file.
+  config::LoadOptions options = options_.load_options;
+  options.max_file_bytes = std::max<size_t>(options.max_file_bytes, 256u << 20);
+  return config::loadBootstrapString(raw.dump(), "<config with admin changes>", options);
+}
+
+Status Server::applyEdits(std::map<std::string, ConfigEdit> edits) {
+  if (!base_bootstrap_) return failedPrecondition("the server is not running");
+  auto bootstrap = withEdits(base_bootstrap_, edits);
+  if (!bootstrap) return bootstrap.status();
+  auto snapshot = buildSnapshot(*bootstrap);
+  if (!snapshot) return snapshot.status();
+  config_edits_ = std::move(edits);
+  applySnapshot(*snapshot);
+  return Status::ok();
+}
+
+Status Server::setConfigEdit(const std::string& key, ConfigEdit edit) {
+  auto edits = config_edits_;
+  edits[key] = std::move(edit);
+  return applyEdits(std::move(edits));
+}
+
+Status Server::removeConfigEdit(const std::string& key) {
+  if (!config_edits_.count(key)) return notFound("no change named '" + key + "'");
+  auto edits = config_edits_;
+  edits.erase(key);
+  return applyEdits(std::move(edits));
 }
 
 void Server::applySnapshot(std::shared_ptr<const ServerSnapshot> snapshot) {

@@ -26,12 +26,13 @@
 #include "base/stats.h"
 #include "base/status.h"
 #include "config/bootstrap.h"
+#include "config/loader.h"
 #include "event/dispatcher.h"
 #include "proxy/connection_manager.h"
 #include "proxy/connection_manager_config.h"
 #include "proxy/filter_factory.h"
-
 #include "proxy/network_filter_manager.h"
+
 namespace weir::upstream {
 class ClusterManager;
 }
@@ -46,6 +47,8 @@ struct ServerOptions {
   std::chrono::milliseconds watch_interval{1000};
   // Upper bound for a graceful drain before exiting anyway.
   std::chrono::milliseconds drain_time{10000};
+  // How reloads load the config file (filter checks, limits).
+  config::LoadOptions load_options;
 };
 
 // Everything built from one config, shared read-only by all workers.
@@ -56,13 +59,13 @@ struct ServerSnapshot {
     std::string name;
     std::string address_key;  // "ip:port" as configured
     config::SocketAddress address;
-    std::shared_ptr<const HcmConfig> hcm;
-  };
-  std::vector<ListenerEntry> listeners;
     // Exactly one is set: the HTTP connection manager, or a chain of
     // network filters (proxy/network_filter.h) ending in a terminal one.
-  ~ServerSnapshot();
+    std::shared_ptr<const HcmConfig> hcm;
     std::shared_ptr<const NetworkChainConfig> network;
+  };
+  std::vector<ListenerEntry> listeners;
+  ~ServerSnapshot();
 };
 
 class Worker;
@@ -90,6 +93,20 @@ class Server {
   void requestDrainAndExit();
   // Stop accepting on every listener; keep serving what is connected.
   void drainListeners();
+
+  // Changes made at run time (the admin API's /plugins): each edits the
+  // bootstrap's JSON form. They apply, in key order, on top of the loaded
+  // config — now and after every reload, so reloading the file does not
+  // undo them. Main thread. When the edited config does not load, nothing
+  // changes and the error says why.
+  using ConfigEdit = std::function<Status(nlohmann::json& bootstrap)>;
+  Status setConfigEdit(const std::string& key, ConfigEdit edit);
+  Status removeConfigEdit(const std::string& key);
+  bool hasConfigEdit(const std::string& key) const { return config_edits_.count(key) != 0; }
+  const ConfigEdit* findConfigEdit(const std::string& key) const {
+    auto it = config_edits_.find(key);
+    return it == config_edits_.end() ? nullptr : &it->second;
+  }
   // Exit now (in-flight requests are cut).
   void requestQuit();
   void setHealthCheckFailed(bool failed) { health_check_failed_ = failed; }
@@ -110,10 +127,18 @@ class Server {
   // Builds a snapshot from a bootstrap (main thread). Exposed for tests.
   Result<std::shared_ptr<const ServerSnapshot>> buildSnapshot(
       std::shared_ptr<const config::Bootstrap> bootstrap);
+  // A listener's chain of network filters (no HTTP connection manager).
+  Result<std::shared_ptr<const NetworkChainConfig>> buildNetworkChain(const config::Listener& listener,
+                                                                    upstream::ClusterManager* clusters);
 
  private:
   friend class Worker;
   void reload();
+  // `base` with config_edits_ applied, loaded again.
+  Result<std::shared_ptr<const config::Bootstrap>> withEdits(
+      const std::shared_ptr<const config::Bootstrap>& base,
+      const std::map<std::string, ConfigEdit>& edits) const;
+  Status applyEdits(std::map<std::string, ConfigEdit> edits);
   void applySnapshot(std::shared_ptr<const ServerSnapshot> snapshot);
   void beginDrain(bool exit_after);
   void onWorkerIdle();
@@ -127,9 +152,8 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   mutable std::mutex mutex_;  // guards snapshot_ and listener_addresses_
   std::shared_ptr<const ServerSnapshot> snapshot_;
-  // A listener's chain of network filters (no HTTP connection manager).
-  Result<std::shared_ptr<const NetworkChainConfig>> buildNetworkChain(const config::Listener& listener,
-                                                                    upstream::ClusterManager* clusters);
+  std::shared_ptr<const config::Bootstrap> base_bootstrap_;  // as loaded, before config_edits_
+  std::map<std::string, ConfigEdit> config_edits_;
   std::vector<std::pair<std::string, std::string>> listener_addresses_;
   std::atomic<State> state_{State::kInitializing};
   std::atomic<bool> health_check_failed_{false};
