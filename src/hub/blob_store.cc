@@ -99,10 +99,9 @@ Status BlobStore::commit(const std::string& upload_path, const oci::Digest& dige
   const std::string dir = path.substr(0, path.rfind('/'));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return errnoStatus("mkdir " + dir);
   if (::rename(upload_path.c_str(), path.c_str()) != 0) return errnoStatus("rename to " + path);
-  WEIR_RETURN_IF_ERROR(fsyncDir(dir));
-  // The uploads/ entry is gone too; make that durable so a restart does not
-  // see a stale session file.
-  return fsyncDir(root_ + "/uploads");
+  // uploads/ is not fsynced: a session file that reappears after a crash has
+  // no session row any more (deleted in the same transaction) and gc removes it.
+  return fsyncDir(dir);
 }
 
 Status BlobStore::writeBlob(const oci::Digest& digest, std::string_view content) {
