@@ -130,7 +130,10 @@ WasmResult proxyGetBufferBytes(Call& c) {
   // SDKs pass max_size = 0xFFFFFFFF: clamp in 64 bits, never reject.
   uint64_t start = c.u32(1);
   uint64_t max = c.u32(2);
-  if (start >= buffer->size()) return c.vm.copyOut({}, c.u32(3), c.u32(4));
+  // Nothing to return: Ok, and the return pointers are left alone, as in
+  // Envoy. The AssemblyScript SDK depends on it: for an empty plugin
+  // configuration it passes size_ptr = 0 and reads a stale size otherwise.
+  if (start >= buffer->size() || max == 0) return WasmResult::kOk;
   uint64_t len = std::min<uint64_t>(max, buffer->size() - start);
   return c.vm.copyOut(buffer->substr(start, len), c.u32(3), c.u32(4));
 }

@@ -172,5 +172,62 @@ class AssemblyScriptSdkFilterTest(harness.WeirTestCase):
         self.assertEqual(body, b"as-rewritten")
 
 
+class AssemblyScriptSdkCalloutTest(harness.WeirTestCase):
+    """The SDK's httpCall, tick timer, shared data and metric types, in weir."""
+
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(os.path.join(TESTDATA, "assemblyscript", "node_modules", ".bin", "asc")):
+            self.skipTest("the AssemblyScript SDK is not installed (scripts/setup.sh runs npm ci)")
+        # One nginx plays the upstream and the authorization service: /auth
+        # allows the user "alice" only.
+        self.nginx = self.start_nginx({
+            "/": "return 200 'hello from nginx\\n';",
+            "= /auth": 'if ($http_x_user = "alice") { return 200 "ok"; } return 403 "no";',
+        })
+        self.filter = build_as_filter()
+
+    def start(self, root_id, configuration, concurrency=1):
+        hcm = harness.hcm([harness.vhost([harness.cluster_route("/", "nginx")])])
+        router = hcm["http_filters"][-1]
+        hcm["http_filters"] = [wasm_filter(self.filter, configuration, root_id=root_id, name=root_id), router]
+        config = harness.bootstrap(listener_port=self.port(), admin_port=self.port(), hcm_config=hcm,
+                                   clusters=[harness.static_cluster("nginx", [self.nginx.port]),
+                                             harness.static_cluster("authz", [self.nginx.port])])
+        return self.start_weir(config, concurrency=concurrency)
+
+    def test_http_call_authorizes_the_request(self):
+        weir = self.start("authz", "authz", concurrency=2)
+        for _ in range(4):
+            status, headers, body = harness.http_get(weir.listener_port, "/", headers={"x-user": "alice"})
+            self.assertEqual(status, 200)
+            self.assertEqual(body, b"hello from nginx\n")
+            status, headers, body = harness.http_get(weir.listener_port, "/", headers={"x-user": "mallory"})
+            self.assertEqual(status, 403)
+            self.assertEqual(body, b"denied by authz")
+            self.assertEqual(headers.get("x-authz-status"), "403")
+
+    def test_http_call_to_an_unreachable_cluster_denies(self):
+        weir = self.start("authz", "authz")
+        self.nginx.stop()
+        status, headers, body = harness.http_get(weir.listener_port, "/", headers={"x-user": "alice"})
+        self.assertEqual(status, 403)
+        self.assertEqual(body, b"denied by authz")
+
+    def test_tick_publishes_through_shared_data_and_metrics(self):
+        weir = self.start("ticker", "")
+
+        def ticks():
+            status, headers, _ = harness.http_get(weir.listener_port, "/")
+            self.assertEqual(status, 200)
+            return int(headers.get("x-ticks", "0"))
+
+        first = ticks()
+        harness.wait_until(lambda: ticks() >= first + 3, what="ticks advancing", proc=weir.proc)
+        self.assertGreaterEqual(weir.stat("wasmcustom.as_ticks"), first + 3)
+        _, _, prom = harness.admin_get(weir.admin_port, "/stats/prometheus")
+        self.assertIn("wasmcustom_as_response_headers", prom.decode())
+
+
 if __name__ == "__main__":
     unittest.main()
