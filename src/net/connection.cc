@@ -56,6 +56,7 @@ struct Connection::Impl {
   // done; with it, only once our own FIN is out too. True when it closed.
   bool closeAfterRemoteEof();
   uint64_t bufferedWrite() const { return writing.size() + pending.size(); }
+  uint64_t held_write = 0;  // setHeldWriteBytes: watermarks only, never flushed here
 };
 
 void Connection::Impl::raise(ConnectionEvent event) {
@@ -85,7 +86,7 @@ void Connection::Impl::closeSocket(ConnectionEvent event, std::string_view reaso
 void Connection::Impl::updateWatermarks() {
   const uint32_t high = owner->high_watermark_;
   if (high == 0) return;
-  const uint64_t size = bufferedWrite();
+  const uint64_t size = bufferedWrite() + held_write;
   if (!owner->above_high_ && size > high) {
     owner->above_high_ = true;
     auto callbacks = owner->callbacks_;
@@ -408,6 +409,12 @@ void Connection::readDisable(bool disable) {
 void Connection::setBufferLimits(uint32_t high_watermark) { high_watermark_ = high_watermark; }
 
 uint64_t Connection::writeBufferLength() const { return impl_->bufferedWrite(); }
+
+void Connection::setHeldWriteBytes(uint64_t bytes) {
+  if (impl_->held_write == bytes) return;
+  impl_->held_write = bytes;
+  if (state_ != ConnectionState::kClosed) impl_->updateWatermarks();
+}
 
 void Connection::setNoDelay(bool enable) {
   asio::error_code ignored;

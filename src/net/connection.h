@@ -116,6 +116,11 @@ class Connection : public event::DeferredDeletable {
   uint32_t bufferLimit() const { return high_watermark_; }
   bool aboveHighWatermark() const { return above_high_; }
   uint64_t writeBufferLength() const;
+  // Bytes held for this connection before they reach its write buffer (a
+  // network write filter that stopped iteration). They count toward the
+  // watermarks, so whoever produces them hears the high watermark as if
+  // they were buffered here. The holder keeps the number current.
+  void setHeldWriteBytes(uint64_t bytes);
 
   // See the header comment. Set before startReading() / connect().
   void enableHalfClose(bool enabled) { half_close_ = enabled; }

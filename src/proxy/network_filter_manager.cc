@@ -144,12 +144,22 @@ void NetworkFilterManager::continueWriting(ActiveWriteFilter* after) {
   for (; it != write_filters_.end(); ++it) {
     NetworkFilterStatus status = (*it)->filter->onWrite(write_buffer_, write_end_stream_);
     if (closed_) return;
-    if (status == NetworkFilterStatus::kStopIteration) return;
+    if (status == NetworkFilterStatus::kStopIteration) {
+      // What a stopped write filter holds counts toward the client's write
+      // watermark, so the terminal filter stops producing (tcp_proxy stops
+      // reading its upstream) instead of growing this buffer without bound.
+      connection_->setHeldWriteBytes(write_buffer_.size());
+      return;
+    }
   }
-  if (write_buffer_.empty() && !write_end_stream_) return;
+  if (write_buffer_.empty() && !write_end_stream_) {
+    connection_->setHeldWriteBytes(0);
+    return;
+  }
   const bool end_stream = write_end_stream_;
   write_end_stream_ = false;
   connection_->write(write_buffer_, end_stream);
+  connection_->setHeldWriteBytes(0);
 }
 
 void NetworkFilterManager::onEvent(net::ConnectionEvent event) {

@@ -8,6 +8,8 @@
  *             proxy_continue_stream(Downstream)
  *   "line"    client bytes are held until they contain a newline, then passed
  *             on all at once
+ *   "hold_upstream"  bytes to the client are held (Pause) until a tick calls
+ *             proxy_continue_stream(Upstream)
  * Always: counts client bytes in the counter "net_downstream_bytes", bytes to
  * the client in "net_upstream_bytes", connections in "net_connections" and
  * closes by peer in "net_close_local" / "net_close_remote"; closes the
@@ -20,12 +22,13 @@ IMPORT(proxy_close_stream) uint32_t proxy_close_stream(uint32_t type);
 IMPORT(proxy_set_effective_context) uint32_t proxy_set_effective_context(uint32_t id);
 
 enum { kDownstreamData = 2, kUpstreamData = 3 };
-enum { kStreamDownstream = 2 };
+enum { kStreamDownstream = 2, kStreamUpstream = 3 };
 
 static char config[64];
 static size_t config_size;
 static uint32_t m_down, m_up, m_conns, m_close_local, m_close_remote;
 static uint32_t paused_context;
+static uint32_t held_upstream_context;
 static uint32_t prefixed_down, prefixed_up; /* context ids already prefixed */
 
 EXPORT(proxy_abi_version_0_2_1) void abi_version(void) {}
@@ -73,7 +76,7 @@ EXPORT(proxy_on_configure) uint32_t on_configure(uint32_t id, uint32_t size) {
   proxy_define_metric(0, "net_connections", 15, &m_conns);
   proxy_define_metric(0, "net_close_local", 15, &m_close_local);
   proxy_define_metric(0, "net_close_remote", 16, &m_close_remote);
-  if (config_is("pause")) proxy_set_tick_period_milliseconds(20);
+  if (config_is("pause") || config_is("hold_upstream")) proxy_set_tick_period_milliseconds(20);
   return 1;
 }
 
@@ -82,6 +85,11 @@ EXPORT(proxy_on_tick) void on_tick(uint32_t root) {
     proxy_set_effective_context(paused_context);
     proxy_continue_stream(kStreamDownstream);
     paused_context = 0;
+  }
+  if (held_upstream_context) {
+    proxy_set_effective_context(held_upstream_context);
+    proxy_continue_stream(kStreamUpstream);
+    held_upstream_context = 0;
   }
 }
 
@@ -123,6 +131,10 @@ EXPORT(proxy_on_downstream_data) uint32_t on_downstream_data(uint32_t id, uint32
 EXPORT(proxy_on_upstream_data) uint32_t on_upstream_data(uint32_t id, uint32_t size, uint32_t eos) {
   record(eos ? "upstream_data_eos" : "upstream_data");
   if (size) proxy_increment_metric(m_up, (int64_t)size);
+  if (config_is("hold_upstream") && size > 0 && !eos) {
+    held_upstream_context = id;
+    return 1;
+  }
   if (config_is("prefix") && size > 0 && prefixed_up != id) {
     prefixed_up = id;
     proxy_set_buffer_bytes(kUpstreamData, 0, 0, "echo:", 5);
