@@ -16,8 +16,13 @@ echo "== weir is serving: listener http://127.0.0.1:10000, admin http://127.0.0.
 echo "\$ curl -i http://127.0.0.1:10000/"
 curl -sS -i http://127.0.0.1:10000/
 echo
-echo "\$ curl -s http://127.0.0.1:9901/stats | grep downstream_rq"
-curl -sS http://127.0.0.1:9901/stats | grep downstream_rq || true
+echo "(x-weir-filter comes from the Wasm filter on the default route: examples/filters/hello.wat)"
+echo
+echo "\$ curl -s http://127.0.0.1:9901/plugins"
+curl -sS http://127.0.0.1:9901/plugins
+echo
+echo "\$ curl -s 'http://127.0.0.1:9901/stats?filter=...'   # the plugin's stats and metric"
+curl -sS 'http://127.0.0.1:9901/stats?filter=^(wasmcustom|wasm\.hello\.(vm|traps|deadline)|http\.ingress_http\.downstream_rq_(total|2xx))' || true
 if [ "${DEMO_ONESHOT:-0}" = 1 ]; then exit 0; fi
 echo
 echo "== Ctrl-C to stop"

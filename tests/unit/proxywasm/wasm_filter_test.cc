@@ -10,6 +10,8 @@
 
 #include "base/buffer.h"
 #include "base/stats.h"
+#include "config/default_bootstrap.h"
+#include "config/loader.h"
 #include "event/dispatcher.h"
 #include "http/header_map.h"
 #include "proxy/filter_manager.h"
@@ -358,6 +360,22 @@ TEST_F(WasmFilterTest, LimitsAreValidated) {
     EXPECT_NE(factory.status().message().find("config.vm_config.limits."), std::string::npos)
         << factory.status().message();
   }
+}
+
+TEST_F(WasmFilterTest, TheDefaultConfigsEmbeddedFilterAddsItsHeaderAndCounts) {
+  auto bootstrap = config::loadBootstrapString(config::kDefaultBootstrapYaml, "<default>");
+  ASSERT_TRUE(bootstrap.isOk()) << bootstrap.status().toString();
+  const json& hcm = bootstrap.value()->raw["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0];
+  const json& wasm = hcm["typed_config"]["http_filters"][0];
+  ASSERT_EQ(wasm["name"], "envoy.filters.http.wasm");
+  stats::Store store;
+  auto filter = makeFilter(wasm["typed_config"], &store);
+  TestStream stream(dispatcher_, filter);
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.getOr("x-weir-filter"), "hello from wasm");
+  ASSERT_NE(store.findCounter("wasmcustom.hello_requests"), nullptr);
+  EXPECT_EQ(store.findCounter("wasmcustom.hello_requests")->value(), 1u);
 }
 
 TEST_F(WasmFilterTest, MetricsAndTimePerCallbackAreExportedToTheStatsStore) {
