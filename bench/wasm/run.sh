@@ -5,6 +5,10 @@
 # Debian's wasi-libc, lld), runs each on
 #   native      the gcc build,
 #   weir        BUILD_DIR/weir wasm run PROG.wasm ITERATIONS (if that command exists),
+#   weir-aot    BUILD_DIR/weir wasm run --engine aot (if `weir wasm compile` exists):
+#               each module is first compiled cold into BUILD_DIR/bench-wasm/aot-cache
+#               with `weir wasm compile` (that time and the module size are printed
+#               in a second table), so the measured run loads the cached object,
 #   wasm-interp wabt's interpreter: `--wasi` when this wabt has WASI, otherwise the
 #               export-only build of the program (no WASI imports) with
 #               --run-all-exports; it gets ITERATIONS/WABT_DIV iterations because it
@@ -64,6 +68,13 @@ weir_bin="$build/weir"
 have_weir=0
 if [ -x "$weir_bin" ] && "$weir_bin" help 2>/dev/null | grep -q '^  wasm run '; then
   have_weir=1
+fi
+
+have_aot=0
+if [ "$have_weir" = 1 ] && "$weir_bin" help 2>/dev/null | grep -q '^  wasm compile '; then
+  have_aot=1
+  export WEIR_AOT_CACHE_DIR="$out/aot-cache"
+  rm -rf "$WEIR_AOT_CACHE_DIR"
 fi
 
 have_wabt=0
@@ -153,9 +164,11 @@ else
 fi
 echo
 
-printf '%-9s %8s %12s %12s %8s %12s %12s %8s  %s\n' program iters "native $unit" "weir $unit" weir/nat \
-  "wabt iters" "wabt $unit" wabt/nat checksums
+printf '%-9s %8s %12s %12s %8s %12s %8s %12s %12s %8s  %s\n' program iters "native $unit" "weir $unit" weir/nat \
+  "aot $unit" aot/nat "wabt iters" "wabt $unit" wabt/nat checksums
 weir_ratios=()
+aot_ratios=()
+compile_lines=()
 wabt_ratios=()
 status=0
 for entry in $programs; do
@@ -172,6 +185,7 @@ for entry in $programs; do
   notes="native=$native_sum"
 
   weir_v="n/a"; weir_r="-"
+  aot_v="n/a"; aot_r="-"
   wabt_v="n/a"; wabt_r="-"
   if [ "$have_wasm_cc" = 1 ]; then
     build_wasm "$name"
@@ -184,6 +198,27 @@ for entry in $programs; do
         notes+=" weir=ok"
       else
         notes+=" weir=MISMATCH(${weir_sum:-none})"
+        status=1
+      fi
+    fi
+    if [ "$have_aot" = 1 ]; then
+      # Compile time is measured apart (wall and CPU seconds of the compile
+      # command, which waits for wasm2c and cc), never inside the run.
+      start=$(date +%s.%N)
+      /usr/bin/time -f '%U %S' -o "$out/.ctime" "$weir_bin" wasm compile "$out/$name.wasm" \
+        >"$out/$name.compile.out" 2>&1
+      end=$(date +%s.%N)
+      csize=$(stat -c %s "$out/$name.wasm")
+      ccpu=$(awk '{ printf "%.2f", $1 + $2 }' "$out/.ctime")
+      compile_lines+=("$(printf '%-9s %9s %10.2f %10s' "$name" "$((csize / 1024)) KiB" "$(echo "$end - $start" | bc)" "$ccpu")")
+      aot_v=$(measure "$out/$name.aot.out" "$weir_bin" wasm run --engine aot "$out/$name.wasm" "$iters")
+      aot_sum=$(checksum_of "$out/$name.aot.out")
+      if [ "$aot_sum" = "$native_sum" ] && is_number "$aot_v"; then
+        aot_r=$(ratio "$aot_v" "$iters" "$native_v" "$iters")
+        aot_ratios+=("$aot_r")
+        notes+=" aot=ok"
+      else
+        notes+=" aot=MISMATCH(${aot_sum:-none})"
         status=1
       fi
     fi
@@ -209,13 +244,20 @@ for entry in $programs; do
       fi
     fi
   fi
-  printf '%-9s %8s %12s %12s %8s %12s %12s %8s  %s\n' "$name" "$iters" "$native_v" "$weir_v" "$weir_r" \
-    "$wabt_iters" "$wabt_v" "$wabt_r" "$notes"
+  printf '%-9s %8s %12s %12s %8s %12s %8s %12s %12s %8s  %s\n' "$name" "$iters" "$native_v" "$weir_v" "$weir_r" \
+    "$aot_v" "$aot_r" "$wabt_iters" "$wabt_v" "$wabt_r" "$notes"
 done
 
 geomean() { printf '%s\n' "$@" | awk '$1 > 0 { s += log($1); n++ } END { if (n) printf "%.2f (%d programs)", exp(s / n), n; else print "-" }'; }
 echo
 echo "geometric mean weir/native:        $( [ ${#weir_ratios[@]} -gt 0 ] && geomean "${weir_ratios[@]}" || echo "- (weir: not available)")"
+echo "geometric mean weir-aot/native:    $( [ ${#aot_ratios[@]} -gt 0 ] && geomean "${aot_ratios[@]}" || echo "- (compiled tier: not available)")"
 echo "geometric mean wasm-interp/native: $( [ ${#wabt_ratios[@]} -gt 0 ] && geomean "${wabt_ratios[@]}" || echo "-")"
 [ "$callgrind" = 1 ] && echo "(ratios are per iteration; counts include process and module start-up)"
+if [ ${#compile_lines[@]} -gt 0 ]; then
+  echo
+  echo "compiled tier, cold compile (weir wasm compile: wasm2c + cc -O2 + cache store)"
+  printf '%-9s %9s %10s %10s\n' program "wasm size" "wall s" "cpu s"
+  printf '%s\n' "${compile_lines[@]}"
+fi
 exit $status

@@ -1,4 +1,4 @@
-// weir wasm compile [--opt-level N] MODULE.wasm [-o FILE] — precompiles a module
+// weir wasm compile [--opt-level N] [--emit-c DIR] MODULE.wasm [-o FILE] — precompiles a module
 // for the compiled tier: into the artifact cache (default), or into FILE (plus
 // FILE.sha256) for build machines and images.
 #include <fstream>
@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr const char* kUsage = "usage: weir wasm compile [--opt-level N] MODULE.wasm [-o FILE]\n";
+constexpr const char* kUsage = "usage: weir wasm compile [--opt-level N] [--emit-c DIR] MODULE.wasm [-o FILE]\n";
 
 int compileWasm(const std::vector<std::string>& args) {
   using namespace weir::wasm;
@@ -24,6 +24,8 @@ int compileWasm(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "-o" && i + 1 < args.size()) {
       output = args[++i];
+    } else if (args[i] == "--emit-c" && i + 1 < args.size()) {
+      options.emit_c_dir = args[++i];
     } else if (args[i] == "--opt-level" && i + 1 < args.size()) {
       options.opt_level = std::atoi(args[++i].c_str());
     } else if (args[i] == "--help" || args[i] == "-h") {
@@ -68,7 +70,7 @@ int compileWasm(const std::vector<std::string>& args) {
               << (dir ? dir.value() : std::string("?")) << "/" << key << ".so\n";
     return 0;
   }
-  auto object = aot::buildObject(*decoded.value(), options.opt_level);
+  auto object = aot::buildObject(*decoded.value(), options.opt_level, options.emit_c_dir);
   if (!object) {
     std::cerr << "weir: " << input << ": " << object.status().message() << "\n";
     return 1;

@@ -25,6 +25,7 @@
     struct weir_aot_env* self;                                                        \
     int64_t fuel;                                                                     \
     const volatile unsigned char* interrupt;                                          \
+    const volatile unsigned char* poll;                                               \
     uint32_t depth;                                                                   \
     uint32_t max_depth;                                                               \
     const char* stack_limit;                                                          \
@@ -43,7 +44,7 @@
 
 namespace weir::wasm::aot {
 
-inline constexpr uint32_t kAbiVersion = 2;
+inline constexpr uint32_t kAbiVersion = 3;
 
 extern "C" {
 WEIR_AOT_ABI_DECLS

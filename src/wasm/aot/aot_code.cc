@@ -106,7 +106,7 @@ Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, 
   return code;
 }
 
-Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level) {
+Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level, const std::string& emit_c_dir) {
   const Result<Toolchain>& tools = toolchain();
   if (!tools) return tools.status();
   auto prepared = prepareModule(module);
@@ -143,10 +143,17 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
       !writeFile(d + "/wasm-rt.h", rt.data(), rt.size())) {
     return ioError("cannot write to " + d);
   }
+  if (!emit_c_dir.empty()) {
+    if (!writeFile(emit_c_dir + "/module.c", c.data(), c.size()) ||
+        !writeFile(emit_c_dir + "/module.h", h.data(), h.size()) ||
+        !writeFile(emit_c_dir + "/wasm-rt.h", rt.data(), rt.size())) {
+      return ioError("cannot write the generated C to " + emit_c_dir);
+    }
+  }
   // Fixed flags: no fast-math or FP contraction (Wasm float semantics), hidden
   // symbols except the weir_aot_* entry points.
   s = runTool({tools.value().cc, "-O" + std::to_string(opt_level), "-fPIC", "-shared", "-fvisibility=hidden",
-               "-ffp-contract=off", "-fno-strict-aliasing", "-DNDEBUG", "-w", "-I.", "-o", "module.so", "module.c",
+               "-ffp-contract=off", "-DNDEBUG", "-w", "-I.", "-o", "module.so", "module.c",
                "-lm"},
               d, d + "/cc.log");
   if (!s.isOk()) return s;
@@ -168,7 +175,8 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
     auto dir = cacheDirectory(options);
     if (!dir) return dir.status();
     path = dir.value() + "/" + key + ".so";
-    auto cached = readVerified(path);
+    // Emitting the C needs a real compile.
+    auto cached = options.emit_c_dir.empty() ? readVerified(path) : Result<std::vector<uint8_t>>(notFound(""));
     if (cached) {
       auto code = AotCode::load(cached.value(), module);
       if (code) {
@@ -181,7 +189,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
       WEIR_WARN("wasm: {}, recompiling", cached.status().message());
     }
   }
-  auto object = buildObject(module, options.opt_level);
+  auto object = buildObject(module, options.opt_level, options.emit_c_dir);
   if (!object) return object.status();
   if (options.use_cache) {
     if (Status s = writeArtifact(path, object.value()); !s.isOk()) {

@@ -52,6 +52,7 @@ class AotCode : public runtime::CodeObject {
 Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const AotOptions& options);
 
 // The shared object for `module`, built in a private temporary directory.
-Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level);
+Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level,
+                                         const std::string& emit_c_dir = {});
 
 }  // namespace weir::wasm::aot

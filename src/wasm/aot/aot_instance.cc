@@ -105,10 +105,14 @@ Value fromSlot(ValType t, uint64_t s) {
   }
 }
 
+// Always set: the poll byte while fuel is metered.
+const volatile unsigned char kAlwaysPoll = 1;
+
 void syncFuelIn(InstanceState& st) {
   Instance& inst = *st.owner;
   st.env.fuel_enabled = inst.fuel_enabled_ ? 1 : 0;
   st.env.fuel = inst.fuel_enabled_ ? inst.fuel_ : INT64_MAX;
+  st.env.poll = inst.fuel_enabled_ ? &kAlwaysPoll : st.env.interrupt;
 }
 
 void syncFuelOut(InstanceState& st) {

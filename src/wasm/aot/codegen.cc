@@ -67,9 +67,12 @@ uint32_t weir_grow_table(struct weir_aot_env* env, void** data, uint32_t* size, 
 #define wasm_rt_grow_externref_table(t, d, v) \
   ({ wasm_rt_externref_t weir_v_ = (v); weir_grow_table(instance->Z_w_instance, (void**)&(t)->data, &(t)->size, (t)->max_size, sizeof(wasm_rt_externref_t), (d), &weir_v_); })
 void weir_poll_slow(struct weir_aot_env* env);
-/* Fuel and interrupt, checked at every function entry and loop header. */
+/* Fuel and interrupt, checked at every function entry and loop header: one
+   byte load and no store. env->poll is the interrupt flag itself, or, while
+   fuel is metered, a byte that is always set, so every check takes the slow
+   path that counts fuel. */
 #define WEIR_POLL(env) \
-  do { if (UNLIKELY(--(env)->fuel < 0 || *(env)->interrupt)) weir_poll_slow(env); } while (0)
+  do { if (UNLIKELY(*(env)->poll)) weir_poll_slow(env); } while (0)
 #endif
 )";
 
@@ -139,12 +142,9 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 
 void weir_poll_slow(struct weir_aot_env* env) {
   if (*env->interrupt) wasm_rt_trap(WASM_RT_TRAP_INTERRUPTED);
-  if (env->fuel < 0) {
-    if (env->fuel_enabled) {
-      env->fuel = 0;
-      wasm_rt_trap(WASM_RT_TRAP_OUT_OF_FUEL);
-    }
-    env->fuel = INT64_MAX;
+  if (env->fuel_enabled && --env->fuel < 0) {
+    env->fuel = 0;
+    wasm_rt_trap(WASM_RT_TRAP_OUT_OF_FUEL);
   }
 }
 

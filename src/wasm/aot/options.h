@@ -13,6 +13,9 @@ struct AotOptions {
   // The C compiler's -O level. 2 for serving; the spec-test run uses 0 (it
   // compiles thousands of tiny modules and only checks semantics).
   int opt_level = 2;
+  // When set, the generated C (module.c, module.h, wasm-rt.h) is copied there
+  // (`weir wasm compile --emit-c DIR`: debugging, measuring variants).
+  std::string emit_c_dir;
 };
 
 }  // namespace weir::wasm::aot

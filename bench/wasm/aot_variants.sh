@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# aot_variants.sh BUILD_DIR NAME ITERATIONS
+#
+# What the compiled tier's safety checks cost: builds bench/wasm/NAME.c for
+# wasm32-wasi, emits the generated C with `weir wasm compile --emit-c`, and
+# compiles variants of it with the tier's fixed flags, each installed in a
+# private cache under the key weir looks up (object + .sha256 sidecar), then
+# runs `weir wasm run --engine aot` on each and prints CPU seconds:
+#   full        what weir ships: bounds checks, entry checks, loop polls
+#   no-poll     no fuel/interrupt poll at loop headers and function entry
+#   no-entry    no depth/native-stack check at function entry (nor poll)
+#   no-bounds   no linear-memory bounds checks (what guard pages would save)
+#   bare        none of the three
+# The variants other than `full` are unsafe and exist only here.
+set -euo pipefail
+build=$(cd "$1" && pwd); name=$2; iters=$3
+here=$(cd "$(dirname "$0")" && pwd)
+weir="$build/weir"
+work="$build/bench-wasm/aot-variants"
+rm -rf "$work"; mkdir -p "$work/c"
+export WEIR_AOT_CACHE_DIR="$work/cache"
+clang --target=wasm32-wasi -O2 -fuse-ld=lld -o "$work/$name.wasm" "$here/$name.c"
+gcc -O2 -o "$work/$name.native" "$here/$name.c"
+so=$("$weir" wasm compile --emit-c "$work/c" "$work/$name.wasm" | sed -n 's/^[a-z]*: //p')
+[ -f "$so" ] || { echo "no cached object at $so" >&2; exit 1; }
+cpu() { /usr/bin/time -f '%U %S' -o "$work/.t" "$@" >"$work/.out" 2>&1; awk '{ printf "%.2f", $1 + $2 }' "$work/.t"; }
+printf '%-10s %8s %s\n' variant "cpu s" checksum
+printf '%-10s %8s %s\n' native "$(cpu "$work/$name.native" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
+for v in full no-poll no-entry no-bounds bare; do
+  d="$work/$v"; cp -r "$work/c" "$d"
+  case $v in
+    no-poll|bare) sed -i 's/^#define WEIR_POLL(env) \\$/#define WEIR_POLL(env) do {} while (0)\n#define WEIR_POLL_UNUSED(env) \\/' "$d/wasm-rt.h" ;;
+  esac
+  case $v in
+    no-entry|bare) sed -i 's/^#define FUNC_PROLOGUE  .*$/#define FUNC_PROLOGUE do { ++instance->Z_w_instance->depth; } while (0)\n#define FUNC_PROLOGUE_UNUSED \\/' "$d/module.c" ;;
+  esac
+  case $v in
+    no-bounds|bare) sed -i 's/^#define MEMCHECK(mem, a, t) RANGE_CHECK(mem, a, sizeof(t))$/#define MEMCHECK(mem, a, t)/' "$d/module.c" ;;
+  esac
+  (cd "$d" && gcc -O2 -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
+     -o module.so module.c -lm)
+  cp "$d/module.so" "$so"; sha256sum "$so" | cut -d' ' -f1 >"$so.sha256"
+  printf '%-10s %8s %s\n' "$v" "$(cpu "$weir" wasm run --engine aot "$work/$name.wasm" "$iters")" \
+    "$(sed -n 's/.*checksum=//p' "$work/.out")"
+done
