@@ -1,11 +1,13 @@
 #include "admin/plugins.h"
 
+#include <ctime>
 #include <set>
 
 #include "admin/admin.h"
 #include "base/stats.h"
 #include "proxy/server.h"
 #include "proxywasm/plugin.h"
+#include "proxywasm/remote_code.h"
 #include "proxywasm/wasm_filter.h"
 #include "wasm/runtime/engine.h"
 
@@ -111,6 +113,36 @@ bool validPluginName(std::string_view name) {
     if (!ok) return false;
   }
   return true;
+}
+
+std::string isoTime(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Where a remote plugin's module comes from and how its last fetch went.
+json remoteJson(const proxywasm::RemoteSource& source, const proxywasm::RemoteCode* remote) {
+  json j{{"uri", source.uri},
+         {"refresh_interval_ms", source.pinned() ? 0 : source.refresh_interval.count()}};
+  if (!remote) {
+    j["state"] = "not fetched";
+    return j;
+  }
+  const proxywasm::RemoteCode::Info info = remote->info();
+  j["state"] = std::string(proxywasm::remoteStateName(info.state));
+  j["resolved"] = info.resolved;
+  j["module_digest"] = info.module_digest;
+  j["error"] = info.error;
+  j["last_fetch"] = info.last_fetch ? json(isoTime(*info.last_fetch)) : json();
+  j["last_loaded"] = info.last_loaded ? json(isoTime(*info.last_loaded)) : json();
+  j["fetches"] = info.fetches;
+  j["failures"] = info.failures;
+  j["swaps"] = info.swaps;
+  return j;
 }
 
 }  // namespace
@@ -228,7 +260,8 @@ AdminResponse PluginsEndpoint::handle(std::string_view method, std::string_view 
   if (!s.isOk()) return errorResponse(httpStatusFor(s), s.message());
   for (const auto& config : proxywasm::livePluginConfigs()) {
     if (config->plugin()->name == name) {
-      return jsonResponse(200, json{{"loaded", name}, {"module_digest", config->plugin()->vm->digest}});
+      auto code = config->code();  // null while a remote module is still being fetched
+      return jsonResponse(200, json{{"loaded", name}, {"module_digest", code ? code->digest : ""}});
     }
   }
   return jsonResponse(200, json{{"loaded", name}});
@@ -250,7 +283,9 @@ AdminResponse PluginsEndpoint::list() const {
   for (const auto& config : proxywasm::livePluginConfigs()) {
     const proxywasm::PluginConfig& p = *config->plugin();
     if (!current.count(p.name)) continue;
-    const proxywasm::VmCode& vm = *p.vm;
+    // Remote code: the module loaded last, or only the settings before one did.
+    const std::shared_ptr<const proxywasm::VmCode> code = config->code();
+    const proxywasm::VmCode& vm = code ? *code : *p.vm;
     json workers = json::array();
     size_t failed = 0;
     for (const auto& w : config->workerStates()) {
@@ -271,7 +306,7 @@ AdminResponse PluginsEndpoint::list() const {
          {{"callback_deadline_ms", vm.callback_deadline.count()},
           {"max_memory_bytes", static_cast<uint64_t>(vm.max_memory_pages) * 65536}}},
         {"source", server_.hasConfigEdit("plugin/" + p.name) ? "admin" : "config"},
-        {"state", failed ? "failed" : (workers.empty() ? "loaded" : "running")},
+        {"state", !code ? "waiting for module" : failed ? "failed" : (workers.empty() ? "loaded" : "running")},
         {"workers", std::move(workers)},
         {"stats",
          {{"vm_created", counterValue(st.vm_created)},
@@ -282,6 +317,7 @@ AdminResponse PluginsEndpoint::list() const {
           {"fail_closed", counterValue(st.fail_closed)},
           {"fail_open", counterValue(st.fail_open)}}},
     });
+    if (p.remote) plugins.back()["remote"] = remoteJson(*p.remote, config->remoteCode());
   }
   return jsonResponse(200, json{{"plugins", std::move(plugins)}});
 }

@@ -1,5 +1,6 @@
 #include "proxywasm/plugin.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "oci/reference.h"
 #include "wasm/runtime/engine.h"
 
 namespace weir::proxywasm {
@@ -76,7 +78,121 @@ Result<std::string> readFile(const std::string& path) {
   return data;
 }
 
+std::string normalizedSha256(std::string text) {
+  if (text.starts_with("sha256:")) text.erase(0, 7);
+  return text;
+}
+
+bool isLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Result<std::chrono::milliseconds> durationField(const json& obj, std::string_view name, std::string_view where,
+                                                std::chrono::milliseconds fallback) {
+  const json* v = field(obj, name);
+  if (!v) return fallback;
+  auto d = parseDuration(v->is_string() ? v->get<std::string>() : std::string("?"));
+  if (!d) return invalidArgument(std::string(where) + "." + std::string(name) + ": " + d.status().message());
+  return d.value();
+}
+
+// vm_config.code.remote: the shape only; nothing is fetched here (that is
+// RemoteCode's job, off the config-loading path).
+Result<std::shared_ptr<RemoteSource>> parseRemoteSource(const json& remote) {
+  constexpr std::string_view kWhere = "config.vm_config.code.remote";
+  if (!remote.is_object()) return invalidArgument(std::string(kWhere) + ": expected an object");
+  for (auto it = remote.begin(); it != remote.end(); ++it) {
+    static constexpr std::string_view kKnown[] = {"http_uri", "sha256", "retry_policy", "weir_refresh_interval"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), it.key()) == std::end(kKnown)) {
+      return invalidArgument(std::string(kWhere) + "." + it.key() +
+                             ": unknown field (http_uri, sha256, retry_policy, weir_refresh_interval)");
+    }
+  }
+  auto source = std::make_shared<RemoteSource>();
+  const json* uri = field(remote, "http_uri");
+  if (!uri || !uri->is_object()) return invalidArgument(std::string(kWhere) + ".http_uri: required");
+  const std::string where_uri = std::string(kWhere) + ".http_uri";
+  auto url = stringField(*uri, "uri", where_uri);
+  if (!url) return url.status();
+  if (url->empty()) return invalidArgument(where_uri + ".uri: required");
+  source->uri = std::move(url.value());
+  auto cluster = stringField(*uri, "cluster", where_uri);
+  if (!cluster) return cluster.status();
+  source->cluster = std::move(cluster.value());
+  auto timeout = durationField(*uri, "timeout", where_uri, source->timeout);
+  if (!timeout) return timeout.status();
+  if (timeout->count() <= 0) return invalidArgument(where_uri + ".timeout: must be positive");
+  source->timeout = timeout.value();
+
+  auto sha = stringField(remote, "sha256", kWhere);
+  if (!sha) return sha.status();
+  source->sha256 = normalizedSha256(std::move(sha.value()));
+  if (!source->sha256.empty() && !isLowerHex64(source->sha256)) {
+    return invalidArgument(std::string(kWhere) + ".sha256: expected 64 lowercase hex digits");
+  }
+  const bool http = source->uri.starts_with("http://") || source->uri.starts_with("https://");
+  if (http) {
+    if (source->sha256.empty()) {
+      return invalidArgument(std::string(kWhere) + ".sha256: required for an http(s) uri (as in Envoy)");
+    }
+  } else if (source->uri.starts_with("oci://")) {
+    auto ref = oci::parseReference(source->uri);
+    if (!ref) return invalidArgument(where_uri + ".uri: " + ref.status().message());
+  } else {
+    return invalidArgument(where_uri + ".uri: expected oci://REGISTRY/REPO:TAG, oci://REGISTRY/REPO@sha256:... "
+                           "or an http(s) URL");
+  }
+
+  if (const json* rp = field(remote, "retry_policy")) {
+    const std::string where = std::string(kWhere) + ".retry_policy";
+    if (!rp->is_object()) return invalidArgument(where + ": expected an object");
+    if (const json* n = field(*rp, "num_retries")) {
+      // UInt32Value: a number, or its JSON string form.
+      uint32_t count = 0;
+      bool ok = n->is_number_integer();
+      if (ok) {
+        ok = n->get<int64_t>() >= 0 && n->get<int64_t>() <= 100;
+        count = static_cast<uint32_t>(n->get<int64_t>());
+      } else if (n->is_string()) {
+        const std::string text = n->get<std::string>();
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+        ok = ec == std::errc() && end == text.data() + text.size() && count <= 100;
+      }
+      if (!ok) return invalidArgument(where + ".num_retries: expected an integer from 0 to 100");
+      source->num_retries = count;
+    }
+    if (const json* b = field(*rp, "retry_back_off")) {
+      auto base = durationField(*b, "base_interval", where + ".retry_back_off", source->retry_base_interval);
+      if (!base) return base.status();
+      if (base->count() <= 0) return invalidArgument(where + ".retry_back_off.base_interval: must be positive");
+      source->retry_base_interval = base.value();
+      // Envoy's default maximum is ten times the base.
+      auto max = durationField(*b, "max_interval", where + ".retry_back_off", 10 * source->retry_base_interval);
+      if (!max) return max.status();
+      if (max.value() < source->retry_base_interval) {
+        return invalidArgument(where + ".retry_back_off.max_interval: must not be below base_interval");
+      }
+      source->retry_max_interval = max.value();
+    }
+  }
+  auto refresh = durationField(remote, "weir_refresh_interval", kWhere, source->refresh_interval);
+  if (!refresh) return refresh.status();
+  source->refresh_interval = refresh.value();
+  return source;
+}
+
 }  // namespace
+
+bool RemoteSource::pinned() const { return !uri.starts_with("oci://") || uri.find('@') != std::string::npos; }
+
+std::string vmCodeKey(const VmCode& code) {
+  return code.vm_id + "||" + sha256Hex(code.vm_configuration) + "||" + code.digest + "||" +
+         std::to_string(code.max_memory_pages) + "||" + std::to_string(code.callback_deadline.count());
+}
 
 Result<std::string> base64Decode(std::string_view in) {
   auto value = [](char c) -> int {
@@ -249,13 +365,17 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
     } else {
       return invalidArgument("config.vm_config.code.local: needs filename, inline_bytes or inline_string");
     }
-  } else if (field(*code, "remote")) {
-    return unimplemented("config.vm_config.code.remote: remote code is not supported yet; use code.local");
+  } else if (const json* remote = field(*code, "remote")) {
+    auto source = parseRemoteSource(*remote);
+    if (!source) return source.status();
+    plugin->remote = std::move(source.value());
   } else {
-    return invalidArgument("config.vm_config.code: needs local");
+    return invalidArgument("config.vm_config.code: needs local or remote");
   }
 
-  auto vm_code = compileVmCode(std::move(bytes));
+  // Remote code: the settings now, the module when RemoteCode has fetched it.
+  auto vm_code = plugin->remote ? Result<std::shared_ptr<VmCode>>(std::make_shared<VmCode>())
+                                : compileVmCode(std::move(bytes));
   if (!vm_code) return Status(vm_code.status().code(), "config.vm_config.code: " + vm_code.status().message());
   VmCode& vc = *vm_code.value();
   vc.vm_id = std::move(vm_id.value());
@@ -311,8 +431,7 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
       }
     }
   }
-  vc.key = vc.vm_id + "||" + sha256Hex(vc.vm_configuration) + "||" + vc.digest + "||" +
-           std::to_string(vc.max_memory_pages) + "||" + std::to_string(vc.callback_deadline.count());
+  if (!plugin->remote) vc.key = vmCodeKey(vc);
   plugin->vm = std::move(vm_code.value());
   return std::shared_ptr<const PluginConfig>(std::move(plugin));
 }

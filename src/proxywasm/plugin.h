@@ -60,6 +60,22 @@ struct PluginStats {
   std::vector<stats::Histogram*> callback_us;
 };
 
+// vm_config.code.remote (Envoy's RemoteDataSource), fetched by RemoteCode in
+// the background; docs/proxy-wasm.md has the fields and their defaults.
+struct RemoteSource {
+  std::string uri;      // oci://REGISTRY/REPO:TAG, oci://REGISTRY/REPO@sha256:..., http(s)://...
+  std::string cluster;  // http_uri.cluster: accepted; the fetch does not go through it
+  std::chrono::milliseconds timeout{10000};  // http_uri.timeout, per registry request
+  std::string sha256;   // expected module sha256 (hex); required for http(s)
+  uint32_t num_retries = 3;
+  std::chrono::milliseconds retry_base_interval{1000};
+  std::chrono::milliseconds retry_max_interval{10000};
+  // How often a tag is resolved again (weir_refresh_interval); 0 = never.
+  std::chrono::milliseconds refresh_interval{300000};
+  // A digest reference or an http(s) URL + sha256 names one module forever.
+  bool pinned() const;
+};
+
 struct PluginConfig {
   std::string name;           // plugin_name
   std::string root_id;        // plugin_root_id
@@ -67,7 +83,11 @@ struct PluginConfig {
   FailurePolicy failure_policy = FailurePolicy::kFailClosed;
   // FAIL_RELOAD: at most one VM rebuild per interval after a failure.
   std::chrono::milliseconds reload_backoff{1000};
+  // With code.remote, `vm` carries the VM settings only (no module, empty
+  // digest and key); the module comes from the RemoteCode that
+  // WasmFilterConfig owns.
   std::shared_ptr<const VmCode> vm;
+  std::shared_ptr<const RemoteSource> remote;  // null for code.local
   std::shared_ptr<const PluginStats> stats;  // never null once the filter is built
 };
 
@@ -76,6 +96,9 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
 
 // Compiles a module for Proxy-Wasm use (rejects modules without an ABI marker).
 Result<std::shared_ptr<VmCode>> compileVmCode(std::string bytes);
+
+// VmCode::key from the code's settings and digest (VMs are shared by key).
+std::string vmCodeKey(const VmCode& code);
 
 // Helpers exposed for tests.
 Result<std::string> base64Decode(std::string_view in);

@@ -11,6 +11,7 @@
 #include "proxy/filter.h"
 #include "proxywasm/context.h"
 #include "proxywasm/pairs.h"
+#include "proxywasm/remote_code.h"
 #include "proxywasm/wasm_vm.h"
 
 namespace weir::proxywasm {
@@ -24,15 +25,20 @@ struct WorkerSlot {
   RootContext* root = nullptr;
   std::optional<event::MonotonicTime> failed_at;
   std::string error;
+  uint64_t generation = 0;  // remote code: the RemoteCode generation `vm` runs
 };
 
 struct WorkerCache {
   std::unordered_map<const PluginConfig*, WorkerSlot> slots;
   std::unordered_map<std::string, std::weak_ptr<WasmVm>> vms;  // by VmCode::key
+  // VMs of replaced remote modules that streams may still run on; shut
+  // down once nothing else holds them.
+  std::vector<std::shared_ptr<WasmVm>> retired;
   ~WorkerCache() {
     for (auto& [plugin, slot] : slots) {
       if (slot.vm) slot.vm->shutdown();
     }
+    for (auto& vm : retired) vm->shutdown();
   }
 };
 
@@ -738,21 +744,46 @@ Result<std::shared_ptr<const WasmFilterConfig>> WasmFilterConfig::create(const p
   auto config = std::shared_ptr<WasmFilterConfig>(new WasmFilterConfig());
   config->plugin_ = std::move(plugin);
   config->store_ = store;
-  // Validate in a throwaway VM, as Envoy's canary: a plugin that rejects its
-  // configuration is a config error, not a failure on the first request.
-  auto canary = WasmVm::create(config->plugin_->vm, VmEnvironment{nullptr, nullptr, nullptr});
-  if (!canary) {
-    return Status(canary.status().code(), std::string(kWasmFilterName) + " '" + config->plugin_->name +
-                                              "': " + canary.status().message());
+  if (config->plugin_->remote) {
+    const RemoteSource& src = *config->plugin_->remote;
+    if (!remoteCodeSettings().fetch) {
+      WEIR_INFO("{} '{}': code.remote {} checked, not fetched", kWasmFilterName, config->plugin_->name, src.uri);
+    } else {
+      // Shared with earlier generations of the same plugin config, so a
+      // reload keeps the module and fetches nothing.
+      const nlohmann::json* inner = typed_config.is_object() && typed_config.contains("config")
+                                        ? &typed_config["config"] : &typed_config;
+      bool fresh = false;
+      config->remote_ = RemoteCode::obtain(inner->dump(), config->plugin_, &fresh);
+      // Like Envoy's init manager: listeners wait (boundedly) for the module;
+      // after that the failure policy covers the streams until it loads.
+      if (fresh && !config->remote_->waitForFirstAttempt(src.timeout)) {
+        const RemoteCode::Info info = config->remote_->info();
+        WEIR_WARN("{} '{}': {} not loaded yet ({}); {} until it is", kWasmFilterName, config->plugin_->name,
+                  src.uri, info.error.empty() ? std::string("fetching") : info.error,
+                  config->plugin_->failure_policy == FailurePolicy::kFailOpen ? "streams bypass the plugin"
+                                                                               : "streams get 503");
+      }
+    }
+  } else {
+    // Validate in a throwaway VM, as Envoy's canary: a plugin that rejects
+    // its configuration is a config error, not a failure on the first request.
+    Status valid = validateInThrowawayVm(config->plugin_->vm, config->plugin_);
+    if (!valid.isOk()) {
+      return Status(valid.code(),
+                    std::string(kWasmFilterName) + " '" + config->plugin_->name + "': " + valid.message());
+    }
   }
-  auto root = canary.value()->startPlugin(config->plugin_);
-  if (!root) return Status(root.status().code(), std::string(kWasmFilterName) + ": " + root.status().message());
-  canary.value()->shutdown();
   registerLiveConfig(config);
   return std::shared_ptr<const WasmFilterConfig>(std::move(config));
 }
 
 WasmFilterConfig::~WasmFilterConfig() = default;
+
+std::shared_ptr<const VmCode> WasmFilterConfig::code() const {
+  if (!plugin_->remote) return plugin_->vm;
+  return remote_ ? remote_->current().code : nullptr;
+}
 
 std::vector<WasmFilterConfig::WorkerState> WasmFilterConfig::workerStates() const {
   std::lock_guard<std::mutex> lock(states_mutex_);
@@ -793,6 +824,11 @@ std::vector<std::shared_ptr<const WasmFilterConfig>> livePluginConfigs() {
 Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& dispatcher,
                                                            upstream::ThreadLocalClusterManager* clusters) const {
   WorkerCache& cache = workerCache();
+  std::erase_if(cache.retired, [](std::shared_ptr<WasmVm>& vm) {
+    if (vm.use_count() > 1) return false;
+    vm->shutdown();
+    return true;
+  });
   // Forget plugins whose config is gone (reloaded away).
   for (auto it = cache.slots.begin(); it != cache.slots.end();) {
     if (it->second.owner.expired() && it->first != plugin_.get()) {
@@ -806,6 +842,24 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   if (slot.owner.lock() != plugin_) {  // first use, or an address reused
     slot = WorkerSlot();
     slot.owner = plugin_;
+  }
+  std::shared_ptr<const VmCode> code = plugin_->vm;
+  if (plugin_->remote) {
+    if (!remote_) return failedPrecondition("code.remote is not fetched by this process");
+    if (slot.vm && !slot.vm->failed() && slot.generation == remote_->generation()) return Handle{slot.vm, slot.root};
+    RemoteCode::Current current = remote_->current();
+    if (!current.code) return unavailable("remote module " + remote_->source().uri + " not loaded yet");
+    code = std::move(current.code);
+    if (slot.generation != current.generation) {
+      // A new module: new streams get a VM of it; streams in flight finish
+      // on the old one, which is shut down once they are done. A failure of
+      // the old module does not hold back the new one.
+      if (slot.vm) cache.retired.push_back(std::move(slot.vm));
+      slot.vm.reset();
+      slot.root = nullptr;
+      slot.failed_at.reset();
+      slot.generation = current.generation;
+    }
   }
   if (slot.vm && !slot.vm->failed()) return Handle{slot.vm, slot.root};
   const auto now = event::Dispatcher::monotonicNow();
@@ -821,12 +875,12 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   }
   // (Re)create: share a healthy VM of the same code on this worker.
   std::shared_ptr<WasmVm> vm;
-  if (auto it = cache.vms.find(plugin_->vm->key); it != cache.vms.end()) {
+  if (auto it = cache.vms.find(code->key); it != cache.vms.end()) {
     vm = it->second.lock();
     if (vm && vm->failed()) vm.reset();
   }
   if (!vm) {
-    auto created = WasmVm::create(plugin_->vm, VmEnvironment{&dispatcher, store_, clusters});
+    auto created = WasmVm::create(code, VmEnvironment{&dispatcher, store_, clusters});
     if (!created) {
       slot.vm.reset();
       slot.failed_at = now;
@@ -836,7 +890,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
       return created.status();
     }
     vm = std::move(created.value());
-    cache.vms[plugin_->vm->key] = vm;
+    cache.vms[code->key] = vm;
     if (stats().vm_created) stats().vm_created->inc();
     if (slot.failed_at && stats().vm_reloaded) stats().vm_reloaded->inc();
   }
@@ -866,8 +920,10 @@ void releaseThreadLocalWasmVms() {
   for (auto& [plugin, slot] : cache.slots) {
     if (slot.vm) slot.vm->shutdown();
   }
+  for (auto& vm : cache.retired) vm->shutdown();
   cache.slots.clear();
   cache.vms.clear();
+  cache.retired.clear();
 }
 
 Result<proxy::FilterFactoryCb> createWasmFilterFactory(const proxy::FilterConfigTree& typed_config,

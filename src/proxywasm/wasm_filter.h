@@ -7,6 +7,12 @@
 // context per plugin, created on the first stream and kept in a
 // thread-local cache. Per stream: one stream context.
 //
+// Remote code (vm_config.code.remote): the module comes from a RemoteCode
+// (remote_code.h) fetched in the background; config load waits for the first
+// fetch at most the http_uri timeout. Each worker builds a VM for a newly
+// published module for new streams; until one loaded, the failure policy
+// below applies to every stream.
+//
 // Failure policy when the VM traps or cannot be created: fail closed → local
 // 503 (details "wasm_fail_stream"); fail open → the stream bypasses the
 // filter; FAIL_RELOAD → fail closed for this stream, and the worker rebuilds
@@ -39,6 +45,7 @@ namespace weir::proxywasm {
 
 class WasmVm;
 class RootContext;
+class RemoteCode;
 
 inline constexpr std::string_view kWasmFilterName = "envoy.filters.http.wasm";
 inline constexpr std::string_view kWasmFilterTypeUrl =
@@ -56,6 +63,11 @@ class WasmFilterConfig {
                                                                 stats::Store* store);
 
   const std::shared_ptr<const PluginConfig>& plugin() const { return plugin_; }
+  // The code new streams get: the local module, or the remote one loaded
+  // last (null while none has loaded).
+  std::shared_ptr<const VmCode> code() const;
+  // Null for local code, and when this process does not fetch (weir validate).
+  const RemoteCode* remoteCode() const { return remote_.get(); }
 
   struct Handle {
     std::shared_ptr<WasmVm> vm;
@@ -82,6 +94,7 @@ class WasmFilterConfig {
  private:
   WasmFilterConfig() = default;
   std::shared_ptr<const PluginConfig> plugin_;
+  std::shared_ptr<RemoteCode> remote_;
   stats::Store* store_ = nullptr;
   mutable std::mutex states_mutex_;
   mutable std::map<std::thread::id, WorkerState> states_;

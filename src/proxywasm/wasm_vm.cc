@@ -101,6 +101,9 @@ WasmVm::~WasmVm() {
 }
 
 Result<std::shared_ptr<WasmVm>> WasmVm::create(std::shared_ptr<const VmCode> code, VmEnvironment env) {
+  // The settings of code.remote carry no module; only the Wasm filters
+  // fetch one (RemoteCode) and pass that.
+  if (!code || !code->module) return failedPrecondition("no module: code.remote is supported by the Wasm filters only");
   std::shared_ptr<WasmVm> vm(new WasmVm(std::move(code), env));
   Status s = vm->initialize();
   if (!s.isOk()) return s;

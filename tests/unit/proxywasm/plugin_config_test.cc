@@ -88,7 +88,66 @@ TEST(PluginConfigTest, ErrorsNameTheField) {
 
   auto remote = parsePluginConfig(json{{"config", {{"vm_config", {{"code", {{"remote", json::object()}}}}}}}});
   ASSERT_FALSE(remote.isOk());
-  EXPECT_EQ(remote.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(remote.status().message().find("config.vm_config.code.remote.http_uri: required"), std::string::npos)
+      << remote.status().message();
+}
+
+json remoteCode(json remote) {
+  return json{{"config", {{"vm_config", {{"code", {{"remote", std::move(remote)}}}}}}}};
+}
+
+TEST(PluginConfigTest, ParsesRemoteCodeInEnvoysShapeWithoutFetching) {
+  const std::string sha(64, 'a');
+  auto tag = parsePluginConfig(remoteCode(
+      {{"http_uri", {{"uri", "oci://hub.example:5000/team/auth:v1"}, {"cluster", "hub"}, {"timeout", "3s"}}},
+       {"retry_policy", {{"num_retries", 5}, {"retry_back_off", {{"base_interval", "0.5s"}, {"max_interval", "4s"}}}}},
+       {"weir_refresh_interval", "30s"}}));
+  ASSERT_TRUE(tag.isOk()) << tag.status().toString();
+  const RemoteSource& r = *tag.value()->remote;
+  EXPECT_EQ(r.uri, "oci://hub.example:5000/team/auth:v1");
+  EXPECT_EQ(r.cluster, "hub");
+  EXPECT_EQ(r.timeout, std::chrono::seconds(3));
+  EXPECT_EQ(r.num_retries, 5u);
+  EXPECT_EQ(r.retry_base_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(r.retry_max_interval, std::chrono::seconds(4));
+  EXPECT_EQ(r.refresh_interval, std::chrono::seconds(30));
+  EXPECT_FALSE(r.pinned());
+  EXPECT_EQ(tag.value()->vm->module, nullptr);  // settings only until fetched
+
+  auto pinned = parsePluginConfig(remoteCode({{"http_uri", {{"uri", "oci://hub.example/team/auth@sha256:" + sha}}}}));
+  ASSERT_TRUE(pinned.isOk()) << pinned.status().toString();
+  EXPECT_TRUE(pinned.value()->remote->pinned());
+  EXPECT_EQ(pinned.value()->remote->timeout, std::chrono::seconds(10));
+
+  auto http = parsePluginConfig(
+      remoteCode({{"http_uri", {{"uri", "https://files.example/f.wasm"}}}, {"sha256", "sha256:" + sha}}));
+  ASSERT_TRUE(http.isOk()) << http.status().toString();
+  EXPECT_EQ(http.value()->remote->sha256, sha);
+  EXPECT_TRUE(http.value()->remote->pinned());
+}
+
+TEST(PluginConfigTest, RejectsMalformedRemoteCode) {
+  auto error = [](json remote) {
+    auto r = parsePluginConfig(remoteCode(std::move(remote)));
+    return r.isOk() ? std::string("accepted") : r.status().message();
+  };
+  EXPECT_NE(error({{"http_uri", {{"uri", "https://files.example/f.wasm"}}}}).find("sha256: required"),
+            std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "ftp://x/f.wasm"}}}}).find("expected oci://"), std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://hub.example/Team/x:v1"}}}}).find("http_uri.uri"), std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://h/x:y"}}}, {"sha256", "xyz"}}).find("64 lowercase hex"),
+            std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://h/x:y"}}}, {"refresh", "1s"}}).find("remote.refresh: unknown field"),
+            std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://h/x:y"}, {"timeout", "0s"}}}}).find("timeout: must be positive"),
+            std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://h/x:y"}}}, {"retry_policy", {{"num_retries", -1}}}})
+                .find("num_retries"),
+            std::string::npos);
+  EXPECT_NE(error({{"http_uri", {{"uri", "oci://h/x:y"}}},
+                   {"retry_policy", {{"retry_back_off", {{"base_interval", "2s"}, {"max_interval", "1s"}}}}}})
+                .find("max_interval"),
+            std::string::npos);
 }
 
 TEST(PluginConfigTest, RejectsModulesWithoutAbiMarker) {
