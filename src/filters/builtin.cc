@@ -1,6 +1,7 @@
 #include "filters/builtin.h"
 
 #include "base/logging.h"
+#include "filters/header_mutation/header_mutation_filter.h"
 #include "filters/router/router_filter.h"
 #include "filters/tcp_proxy/tcp_proxy.h"
 
@@ -8,6 +9,7 @@ namespace weir::filters {
 
 void registerBuiltinFilters(proxy::FilterRegistry& registry) {
   router::registerRouterFilter(registry);
+  header_mutation::registerHeaderMutationFilter(registry);
   tcp_proxy::registerTcpProxyFilter(registry);
 }
 

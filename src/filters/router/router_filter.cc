@@ -7,6 +7,7 @@
 
 #include "base/logging.h"
 #include "config/bootstrap.h"
+#include "filters/header_options.h"
 #include "http/header_map.h"
 #include "proxy/route_table.h"
 #include "proxy/stream_info.h"
@@ -35,25 +36,6 @@ uint64_t threadRandom() {
   state ^= state << 25;
   state ^= state >> 27;
   return state * 0x2545F4914F6CDD1DULL;
-}
-
-void applyHeaderOptions(http::HeaderMap& headers, const std::vector<config::HeaderValueOption>& add,
-                        const std::vector<std::string>& remove) {
-  for (const auto& name : remove) headers.remove(name);
-  for (const auto& opt : add) {
-    if (opt.value.empty() && !opt.keep_empty_value) continue;
-    using A = config::HeaderValueOption::AppendAction;
-    switch (opt.append_action) {
-      case A::kAppendIfExistsOrAdd: headers.add(opt.key, opt.value); break;
-      case A::kAddIfAbsent:
-        if (!headers.has(opt.key)) headers.add(opt.key, opt.value);
-        break;
-      case A::kOverwriteIfExistsOrAdd: headers.set(opt.key, opt.value); break;
-      case A::kOverwriteIfExists:
-        if (headers.has(opt.key)) headers.set(opt.key, opt.value);
-        break;
-    }
-  }
 }
 
 bool isIdempotent(std::string_view method) {

@@ -8,6 +8,7 @@
 // "authz": asks the cluster named by the configuration (GET /auth, with the
 //   request's x-user) through http_call and lets the request through on a 200
 //   (adding "x-authz: allowed"), else answers 403 "denied by authz".
+// "bench_header": adds "x-bench: wasm" to every response (bench/wasm-filter).
 // "ticker": a 20 ms tick counts in shared data ("as_ticks") and in a gauge;
 //   every response gets "x-ticks: <count>"; a histogram records response
 //   header counts. The SDK's shared-data helpers pass the wrong pointers
@@ -182,3 +183,23 @@ class Ticker extends Context {
 
 registerRootContext((context_id: u32) => { return new AuthzRoot(context_id); }, "authz");
 registerRootContext((context_id: u32) => { return new TickerRoot(context_id); }, "ticker");
+
+// ---- bench_header: the benchmark's header filter (one response header)
+
+class BenchHeaderRoot extends RootContext {
+  createContext(context_id: u32): Context {
+    return new BenchHeader(context_id, this);
+  }
+}
+
+class BenchHeader extends Context {
+  constructor(context_id: u32, root_context: BenchHeaderRoot) {
+    super(context_id, root_context);
+  }
+  onResponseHeaders(a: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    stream_context.headers.response.add("x-bench", "wasm");
+    return FilterHeadersStatusValues.Continue;
+  }
+}
+
+registerRootContext((context_id: u32) => { return new BenchHeaderRoot(context_id); }, "bench_header");
