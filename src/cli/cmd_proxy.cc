@@ -1,5 +1,5 @@
 // `weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level L] [--watch-config]
-//             [--drain-time-s S]`
+//             [--drain-time-s S] [--module-cache DIR]`
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,6 +13,7 @@
 #include "config/default_bootstrap.h"
 #include "proxywasm/wasm_filter.h"
 #include "proxywasm/network_filter.h"
+#include "proxywasm/remote_code.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
 #include "proxy/filter_factory.h"
@@ -24,13 +25,16 @@ namespace {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level LEVEL]\n"
-               "                  [--watch-config] [--drain-time-s SECONDS]\n\n"
+               "                  [--watch-config] [--drain-time-s SECONDS] [--module-cache DIR]\n\n"
                "  -c, --config-path  Envoy v3 bootstrap YAML; without it an embedded default\n"
                "                     serves (listener :10000 answering directly, admin :9901)\n"
                "  --concurrency N    worker threads (default: number of cores)\n"
                "  --log-level L      trace|debug|info|warning|error|critical|off (default info)\n"
                "  --watch-config     reload when the config file changes (SIGHUP also reloads)\n"
-               "  --drain-time-s S   longest graceful drain on SIGTERM/SIGINT (default 10)\n");
+               "  --drain-time-s S   longest graceful drain on SIGTERM/SIGINT (default 10)\n"
+               "  --module-cache DIR where Wasm modules of code.remote are cached by digest\n"
+               "                     (default $WEIR_MODULE_CACHE, else $XDG_CACHE_HOME/weir/modules,\n"
+               "                     else ~/.cache/weir/modules)\n");
 }
 
 bool parseUint(const std::string& s, uint32_t& out) {
@@ -46,6 +50,8 @@ int runProxy(const std::vector<std::string>& args) {
   proxy::ServerOptions options;
   options.concurrency = std::max(1u, std::thread::hardware_concurrency());
   std::string log_level = "info";
+  proxywasm::RemoteCodeSettings remote_code;
+  remote_code.fetch = true;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out) {
@@ -78,6 +84,8 @@ int runProxy(const std::vector<std::string>& args) {
         return 2;
       }
       options.drain_time = std::chrono::seconds(s);
+    } else if (a == "--module-cache") {
+      if (!value(remote_code.cache_dir)) return 2;
     } else {
       std::fprintf(stderr, "weir proxy: unknown argument '%s'\n\n", a.c_str());
       usage(stderr);
@@ -90,6 +98,8 @@ int runProxy(const std::vector<std::string>& args) {
     return 2;
   }
   log::setLevel(*level);
+  // Before the config loads: plugins with code.remote start fetching then.
+  proxywasm::configureRemoteCode(remote_code);
 
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);
@@ -129,7 +139,9 @@ int runProxy(const std::vector<std::string>& args) {
     std::fprintf(stderr, "weir proxy: %s\n", started.message().c_str());
     return 1;
   }
-  return server.run();
+  const int rc = server.run();
+  proxywasm::shutdownRemoteFetches();
+  return rc;
 }
 
 static CommandRegistration reg("proxy", "run the proxy (Envoy v3 bootstrap YAML, or the built-in demo config)",
