@@ -166,7 +166,8 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
   const Result<Toolchain>& tools = toolchain();
   if (!tools) {
     static std::once_flag once;
-    std::call_once(once, [&] { WEIR_WARN("wasm: compiled tier unavailable, using the interpreter: {}", tools.status().message()); });
+    std::call_once(once, [&] { WEIR_WARN("wasm: compiled tier unavailable ({}); modules run on the interpreter where allowed",
+                                      tools.status().message()); });
     return tools.status();
   }
   std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level);

@@ -235,6 +235,41 @@ TEST(ConfigLoader, FilterValidatorHookReportsAtTheFilter) {
                                       ".filters[0].typed_config.http_filters[0]: wasm: vm_config.code is required"));
 }
 
+TEST(ConfigLoader, BootstrapExtensionsAreReadAndCheckedThroughTheHook) {
+  const std::string yaml = R"(bootstrap_extensions:
+- name: envoy.bootstrap.wasm
+  typed_config:
+    "@type": type.googleapis.com/envoy.extensions.wasm.v3.WasmService
+    singleton: true
+    config: { name: svc }
+- name: envoy.bootstrap.other
+- name: envoy.bootstrap.unknown
+  typed_config: { "@type": type.googleapis.com/some.Other }
+static_resources: {}
+)";
+  LoadOptions opts;
+  std::vector<std::string> seen;
+  opts.validate_bootstrap_extension = [&](const BootstrapExtension& e) -> Status {
+    seen.push_back(e.name);
+    if (e.typed_config.type_url != "type.googleapis.com/envoy.extensions.wasm.v3.WasmService") {
+      return invalidArgument("unknown bootstrap extension '" + e.name + "'");
+    }
+    EXPECT_EQ(e.typed_config.value.dump(), R"({"config":{"name":"svc"},"singleton":true})");
+    return Status::ok();
+  };
+  LoadReport r = loadBootstrapReport(yaml, "ext.yaml", opts);
+  EXPECT_EQ(seen, (std::vector<std::string>{"envoy.bootstrap.wasm", "envoy.bootstrap.unknown"}));
+  const std::string errors = allErrors(r);
+  EXPECT_EQ(r.errors.size(), 2u) << errors;
+  EXPECT_THAT(errors, HasSubstr("ext.yaml:7:3: bootstrap_extensions[1].typed_config: required field missing"));
+  EXPECT_THAT(errors, HasSubstr("ext.yaml:8:3: bootstrap_extensions[2]: unknown bootstrap extension"));
+
+  auto ok = loadBootstrapString("bootstrap_extensions:\n- name: x\n  typed_config: { \"@type\": t/y }\n", "ok.yaml");
+  ASSERT_TRUE(ok.isOk()) << ok.status().toString();
+  ASSERT_EQ(ok.value()->bootstrap_extensions.size(), 1u);
+  EXPECT_EQ(ok.value()->bootstrap_extensions[0].typed_config.type_url, "t/y");
+}
+
 TEST(ConfigLoader, LimitsRejectOversizedInput) {
   LoadOptions opts;
   opts.max_file_bytes = 10;
