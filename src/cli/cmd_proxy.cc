@@ -14,6 +14,7 @@
 #include "proxywasm/wasm_filter.h"
 #include "proxywasm/network_filter.h"
 #include "proxywasm/remote_code.h"
+#include "proxywasm/wasm_service.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
 #include "proxy/filter_factory.h"
@@ -105,6 +106,7 @@ int runProxy(const std::vector<std::string>& args) {
   filters::registerBuiltinFilters(registry);
   proxywasm::registerWasmFilter(registry);
   proxywasm::registerWasmNetworkFilter(registry);
+  proxywasm::registerWasmService(registry);
 
   config::LoadOptions load_options;
   load_options.validate_http_filter = [&registry](const config::HttpFilter& f) -> Status {
@@ -117,6 +119,12 @@ int runProxy(const std::vector<std::string>& args) {
   load_options.validate_network_filter = [&registry](const config::NetworkFilter& f, bool) -> Status {
     if (registry.findNetwork(f.name, f.typed_config.type_url) == nullptr) {
       return invalidArgument("unknown network filter '" + f.name + "' (" + f.typed_config.type_url + ")");
+    }
+    return Status::ok();
+  };
+  load_options.validate_bootstrap_extension = [&registry](const config::BootstrapExtension& e) -> Status {
+    if (registry.findBootstrapExtension(e.name, e.typed_config.type_url) == nullptr) {
+      return invalidArgument("unknown bootstrap extension '" + e.name + "' (" + e.typed_config.type_url + ")");
     }
     return Status::ok();
   };

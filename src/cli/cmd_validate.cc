@@ -7,6 +7,7 @@
 
 #include "proxywasm/wasm_filter.h"
 #include "proxywasm/network_filter.h"
+#include "proxywasm/wasm_service.h"
 #include "cli/command.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
@@ -63,6 +64,7 @@ int runValidate(const std::vector<std::string>& args) {
   filters::registerBuiltinFilters(registry);
   proxywasm::registerWasmFilter(registry);
   proxywasm::registerWasmNetworkFilter(registry);
+  proxywasm::registerWasmService(registry);
   ValidationContext context;
   config::LoadOptions options;
   options.validate_http_filter = [&](const config::HttpFilter& f) -> Status {
@@ -99,6 +101,20 @@ int runValidate(const std::vector<std::string>& args) {
     if (f.tcp_proxy) return Status::ok();  // checked field by field by the loader
     auto cb = factory->createFilterFactory(f, network_context);
     if (!cb.isOk()) return cb.status();
+    return Status::ok();
+  };
+
+  // Bootstrap extensions: known, and their config builds (a Wasm service is
+  // compiled and its on_configure run, as `weir proxy` would at start).
+  struct BootstrapContext : proxy::BootstrapFactoryContext {
+    stats::Store* statsStore() override { return nullptr; }
+    upstream::ClusterManager* clusterManager() override { return nullptr; }
+  } bootstrap_context;
+  options.validate_bootstrap_extension = [&](const config::BootstrapExtension& e) -> Status {
+    proxy::NamedBootstrapExtensionFactory* factory = registry.findBootstrapExtension(e.name, e.typed_config.type_url);
+    if (!factory) return invalidArgument("unknown bootstrap extension '" + e.name + "' (" + e.typed_config.type_url + ")");
+    auto extension = factory->createExtension(e, bootstrap_context);
+    if (!extension.isOk()) return extension.status();
     return Status::ok();
   };
 

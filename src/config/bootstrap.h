@@ -368,10 +368,18 @@ struct StaticResources {
   std::vector<Cluster> clusters;
 };
 
+// One entry of bootstrap_extensions, as written (envoy.bootstrap.wasm, ...).
+// Its factory (proxy::NamedBootstrapExtensionFactory) builds it from here.
+struct BootstrapExtension {
+  std::string name;
+  TypedConfig typed_config;
+};
+
 struct Bootstrap {
   std::optional<Admin> admin;
   Node node;
   StaticResources static_resources;
+  std::vector<BootstrapExtension> bootstrap_extensions;
   // Where it came from ("weir.yaml", "<default>"), for messages and /config_dump.
   std::string source_name;
   // The user's document as JSON (YAML → JSON, TypedStructs as written), for /config_dump.

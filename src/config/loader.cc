@@ -210,6 +210,7 @@ class Loader {
                              HttpConnectionManager& out);
   void httpFilter(const YamlNode& n, const std::string& path, HttpFilter& out);
   void networkFilter(const YamlNode& n, const std::string& path, size_t index, size_t count, FilterChain& chain);
+  void bootstrapExtension(const YamlNode& n, const std::string& path, BootstrapExtension& out);
   void tcpProxy(const YamlNode& n, const std::string& path, bool skip_at_type, TcpProxy& out);
   // A weighted_clusters object (routes and tcp_proxy); returns the weight sum.
   uint32_t weightedClusters(const YamlNode& wc, const std::string& wp, std::vector<WeightedCluster>& out,
@@ -717,6 +718,27 @@ void Loader::networkFilter(const YamlNode& f, const std::string& f_path, size_t 
     if (!s.isOk()) error(f, f_path, s.message());
   }
   chain.network_filters.push_back(std::move(filter));
+}
+
+void Loader::bootstrapExtension(const YamlNode& n, const std::string& path, BootstrapExtension& out) {
+  MapReader r(*this, n, path);
+  if (!r.ok()) return;
+  r.str("name", out.name, true);
+  const YamlNode* tc = r.get("typed_config");
+  if (!tc) {
+    r.missing("typed_config");
+    return;
+  }
+  AnyView view;
+  const std::string tc_path = path + ".typed_config";
+  if (!any(*tc, tc_path, view)) return;
+  out.typed_config = typedConfig(view, tc_path);
+  // What the extension's config means is its factory's business (above
+  // config in the dependency order), checked through this hook.
+  if (options_.validate_bootstrap_extension) {
+    Status s = options_.validate_bootstrap_extension(out);
+    if (!s.isOk()) error(n, path, s.message());
+  }
 }
 
 void Loader::tcpProxy(const YamlNode& n, const std::string& path, bool skip_at_type, TcpProxy& out) {
@@ -1805,7 +1827,7 @@ std::shared_ptr<Bootstrap> Loader::load(const YamlNode& root) {
                    "stats_config", "stats_flush_interval", "stats_flush_on_admin", "watchdog", "watchdogs",
                    "tracing", "layered_runtime", "overload_manager", "enable_dispatcher_stats",
                    "header_prefix", "stats_server_version_override", "use_tcp_for_dns_lookups",
-                   "dns_resolution_config", "typed_dns_resolver_config", "bootstrap_extensions",
+                   "dns_resolution_config", "typed_dns_resolver_config",
                    "fatal_actions", "config_sources", "default_config_source", "default_socket_interface",
                    "certificate_provider_instances", "inline_headers", "perf_tracing_file_path",
                    "default_regex_engine", "xds_delegate_extension", "xds_config_tracker_extension",
@@ -1817,6 +1839,12 @@ std::shared_ptr<Bootstrap> Loader::load(const YamlNode& root) {
       b->admin = std::move(admin_cfg);
     }
     if (const YamlNode* nd = r.get("node")) node(*nd, "node", b->node);
+    forEachItem(r.get("bootstrap_extensions"), "bootstrap_extensions",
+                [&](const YamlNode& e, const std::string& e_path, size_t) {
+                  BootstrapExtension ext;
+                  bootstrapExtension(e, e_path, ext);
+                  b->bootstrap_extensions.push_back(std::move(ext));
+                });
     if (const YamlNode* sr = r.get("static_resources")) {
       MapReader s(*this, *sr, "static_resources");
       s.unsupported({"secrets"});

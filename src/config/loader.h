@@ -45,6 +45,8 @@ struct LoadOptions {
   // The same for every network filter other than the HTTP connection manager
   // (`last`: it ends its chain, so it must be terminal).
   std::function<Status(const NetworkFilter&, bool last)> validate_network_filter;
+  // The same for every bootstrap_extensions entry.
+  std::function<Status(const BootstrapExtension&)> validate_bootstrap_extension;
 };
 
 // Every error found; empty when the config is valid.

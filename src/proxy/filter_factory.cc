@@ -55,6 +55,15 @@ NamedNetworkFilterConfigFactory* FilterRegistry::findNetwork(std::string_view na
   return findFactory(network_factories_, name, type_url);
 }
 
+Status FilterRegistry::registerBootstrapExtensionFactory(std::unique_ptr<NamedBootstrapExtensionFactory> factory) {
+  return addUnique(bootstrap_factories_, std::move(factory));
+}
+
+NamedBootstrapExtensionFactory* FilterRegistry::findBootstrapExtension(std::string_view name,
+                                                                       std::string_view type_url) const {
+  return findFactory(bootstrap_factories_, name, type_url);
+}
+
 std::vector<std::string> FilterRegistry::names() const {
   std::vector<std::string> out;
   out.reserve(factories_.size());

@@ -29,6 +29,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
+#include "proxy/bootstrap_extension.h"
 #include "proxy/filter.h"
 #include "proxy/network_filter.h"
 
@@ -98,9 +99,15 @@ class FilterRegistry {
   Status registerNetworkFactory(std::unique_ptr<NamedNetworkFilterConfigFactory> factory);
   NamedNetworkFilterConfigFactory* findNetwork(std::string_view name, std::string_view type_url = {}) const;
 
+  // Bootstrap extensions (proxy/bootstrap_extension.h): the same rules, a
+  // namespace of their own.
+  Status registerBootstrapExtensionFactory(std::unique_ptr<NamedBootstrapExtensionFactory> factory);
+  NamedBootstrapExtensionFactory* findBootstrapExtension(std::string_view name, std::string_view type_url = {}) const;
+
  private:
   std::vector<std::unique_ptr<NamedHttpFilterConfigFactory>> factories_;
   std::vector<std::unique_ptr<NamedNetworkFilterConfigFactory>> network_factories_;
+  std::vector<std::unique_ptr<NamedBootstrapExtensionFactory>> bootstrap_factories_;
 };
 
 }  // namespace weir::proxy

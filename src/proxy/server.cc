@@ -31,6 +31,19 @@ std::string listenerStatTag(const net::Address& a) {
   return ip + "_" + std::to_string(a.port());
 }
 
+// What network filter and bootstrap extension factories get while a
+// snapshot is built (main thread).
+class SnapshotFactoryContext : public NetworkFactoryContext, public BootstrapFactoryContext {
+ public:
+  SnapshotFactoryContext(stats::Store& store, upstream::ClusterManager* clusters) : store_(store), clusters_(clusters) {}
+  stats::Store* statsStore() override { return &store_; }
+  upstream::ClusterManager* clusterManager() override { return clusters_; }
+
+ private:
+  stats::Store& store_;
+  upstream::ClusterManager* clusters_;
+};
+
 }  // namespace
 
 ServerSnapshot::~ServerSnapshot() {
@@ -114,6 +127,7 @@ class Worker : public ConnectionManagerOwner {
 
   // Worker thread: tears everything down and ends the loop.
   void shutdown() {
+    extensions_.clear();
     connections_.clear();
     network_connections_.clear();
     dispatcher().clearDeferredDeleteList();
@@ -168,6 +182,19 @@ class Worker : public ConnectionManagerOwner {
     for (const auto& entry : snapshot->listeners) {
       gen->keys.push_back(entry.address_key);
       gen->snapshots.push_back(HcmSnapshot{entry.hcm, gen->cluster_manager.get(), nullptr});
+    }
+    // The previous generation's per-worker services stop before the new
+    // ones start (they may share names, queues and shared data).
+    extensions_.clear();
+    BootstrapExtensionThread thread{dispatcher(), gen->cluster_manager.get(), false};
+    for (const auto& extension : snapshot->bootstrap_extensions) {
+      if (extension->mainThreadOnly()) continue;
+      auto instance = extension->start(thread);
+      if (!instance) {
+        WEIR_ERROR("{}: {}", thread_.dispatcher().name(), instance.status().message());
+        continue;
+      }
+      extensions_.push_back(std::move(instance).value());
     }
     generation_ = std::move(gen);
   }
@@ -256,6 +283,8 @@ class Worker : public ConnectionManagerOwner {
   Server& server_;
   event::WorkerThread thread_;
   std::shared_ptr<Generation> generation_;
+  // Per-worker bootstrap extensions of generation_ (it outlives them).
+  std::vector<BootstrapExtensionInstancePtr> extensions_;
   std::map<std::string, std::unique_ptr<WorkerListener>> listeners_;
   std::unordered_map<HttpConnectionManager*, std::unique_ptr<HttpConnectionManager>> connections_;
   std::unordered_map<NetworkFilterManager*, std::unique_ptr<NetworkFilterManager>> network_connections_;
@@ -345,6 +374,7 @@ Server::~Server() {
     for (auto& w : workers_) w->join();
   }
   workers_.clear();
+  main_extensions_.reset();
   if (admin_) admin_->close();
   admin_.reset();
   signals_.reset();
@@ -376,18 +406,22 @@ Result<std::shared_ptr<const ServerSnapshot>> Server::buildSnapshot(
     snapshot->listeners.push_back(
         ServerSnapshot::ListenerEntry{l.name, addressKey(l.address), l.address, std::move(hcm).value(), nullptr});
   }
+  SnapshotFactoryContext context(store_, snapshot->cluster_manager.get());
+  for (size_t i = 0; i < bootstrap->bootstrap_extensions.size(); ++i) {
+    const config::BootstrapExtension& e = bootstrap->bootstrap_extensions[i];
+    const std::string where = "bootstrap_extensions[" + std::to_string(i) + "]";
+    NamedBootstrapExtensionFactory* factory = registry_.findBootstrapExtension(e.name, e.typed_config.type_url);
+    if (!factory) return invalidArgument(where + ": unknown bootstrap extension '" + e.name + "'");
+    auto extension = factory->createExtension(e, context);
+    if (!extension) return invalidArgument(where + ": " + extension.status().message());
+    snapshot->bootstrap_extensions.push_back(std::move(extension).value());
+  }
   return std::shared_ptr<const ServerSnapshot>(std::move(snapshot));
 }
 
 Result<std::shared_ptr<const NetworkChainConfig>> Server::buildNetworkChain(const config::Listener& listener,
                                                                           upstream::ClusterManager* clusters) {
-  struct Context : NetworkFactoryContext {
-    Context(stats::Store& s, upstream::ClusterManager* c) : store(s), clusters(c) {}
-    stats::Store* statsStore() override { return &store; }
-    upstream::ClusterManager* clusterManager() override { return clusters; }
-    stats::Store& store;
-    upstream::ClusterManager* clusters;
-  } context(store_, clusters);
+  SnapshotFactoryContext context(store_, clusters);
   auto chain = std::make_shared<NetworkChainConfig>();
   chain->listener_name = listener.name;
   chain->buffer_limit = listener.per_connection_buffer_limit_bytes;
@@ -441,6 +475,8 @@ Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
     listener_addresses_ = std::move(addresses);
   }
   if ((*snapshot)->cluster_manager) (*snapshot)->cluster_manager->startDnsRefresh();
+  // Singleton services run before the first connection is accepted.
+  WEIR_RETURN_IF_ERROR(startMainExtensions(*snapshot));
   for (auto& w : workers_) w->start(*snapshot);
 
   // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads.
@@ -587,10 +623,37 @@ void Server::applySnapshot(std::shared_ptr<const ServerSnapshot> snapshot) {
     snapshot_ = snapshot;
   }
   if (snapshot->cluster_manager) snapshot->cluster_manager->startDnsRefresh();
+  Status s = startMainExtensions(snapshot);
+  if (!s.isOk()) WEIR_ERROR("bootstrap extensions of the new configuration: {}", s.message());
   for (auto& w : workers_) {
     Worker* worker = w.get();
     worker->dispatcher().post([worker, snapshot] { worker->applySnapshot(snapshot); });
   }
+}
+
+Status Server::startMainExtensions(std::shared_ptr<const ServerSnapshot> snapshot) {
+  main_extensions_.reset();
+  if (!snapshot) return Status::ok();
+  bool any = false;
+  for (const auto& extension : snapshot->bootstrap_extensions) any |= extension->mainThreadOnly();
+  if (!any) return Status::ok();
+  auto running = std::make_unique<MainExtensions>();
+  running->snapshot = snapshot;
+  if (snapshot->cluster_manager) running->clusters = snapshot->cluster_manager->createThreadLocal(*main_dispatcher_);
+  BootstrapExtensionThread thread{*main_dispatcher_, running->clusters.get(), true};
+  Status result = Status::ok();
+  for (const auto& extension : snapshot->bootstrap_extensions) {
+    if (!extension->mainThreadOnly()) continue;
+    auto instance = extension->start(thread);
+    if (!instance) {
+      // The others keep running; the caller decides whether this is fatal.
+      if (result.isOk()) result = instance.status();
+      continue;
+    }
+    running->instances.push_back(std::move(instance).value());
+  }
+  main_extensions_ = std::move(running);
+  return result;
 }
 
 void Server::requestDrainAndExit() {
@@ -645,6 +708,7 @@ void Server::finishShutdown(int code) {
   }
   for (auto& w : workers_) w->join();
   workers_.clear();
+  main_extensions_.reset();
   if (admin_) admin_->close();
   signals_.reset();
   drain_timer_.reset();

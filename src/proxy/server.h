@@ -28,6 +28,7 @@
 #include "config/bootstrap.h"
 #include "config/loader.h"
 #include "event/dispatcher.h"
+#include "proxy/bootstrap_extension.h"
 #include "proxy/connection_manager.h"
 #include "proxy/connection_manager_config.h"
 #include "proxy/filter_factory.h"
@@ -35,6 +36,7 @@
 
 namespace weir::upstream {
 class ClusterManager;
+class ThreadLocalClusterManager;
 }
 
 namespace weir::proxy {
@@ -65,6 +67,8 @@ struct ServerSnapshot {
     std::shared_ptr<const NetworkChainConfig> network;
   };
   std::vector<ListenerEntry> listeners;
+  // bootstrap_extensions[], in config order.
+  std::vector<std::shared_ptr<const BootstrapExtensionConfig>> bootstrap_extensions;
   ~ServerSnapshot();
 };
 
@@ -140,6 +144,9 @@ class Server {
       const std::map<std::string, ConfigEdit>& edits) const;
   Status applyEdits(std::map<std::string, ConfigEdit> edits);
   void applySnapshot(std::shared_ptr<const ServerSnapshot> snapshot);
+  // Stops the main-thread bootstrap extensions of the previous generation,
+  // then starts those of `snapshot` (empty: only stops).
+  Status startMainExtensions(std::shared_ptr<const ServerSnapshot> snapshot);
   void beginDrain(bool exit_after);
   void onWorkerIdle();
   void finishShutdown(int code);
@@ -169,6 +176,16 @@ class Server {
   stats::Counter* reload_failure_;
   stats::Gauge* server_state_;
   stats::Gauge* concurrency_gauge_;
+
+  // Main-thread bootstrap extensions and the clusters they call, for the
+  // generation they were started from (members destroyed in reverse order:
+  // instances, then clusters, then the snapshot owning the ClusterManager).
+  struct MainExtensions {
+    std::shared_ptr<const ServerSnapshot> snapshot;
+    std::unique_ptr<upstream::ThreadLocalClusterManager> clusters;
+    std::vector<BootstrapExtensionInstancePtr> instances;
+  };
+  std::unique_ptr<MainExtensions> main_extensions_;
 
   // The admin listener and its connections live on the main dispatcher.
   class AdminEndpoint;

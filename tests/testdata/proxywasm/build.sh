@@ -9,6 +9,9 @@ mkdir -p "$out"
 wat2wasm "$here/add_header.wat" -o "$out/add_header.wasm"
 clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=malloc \
   -I"$here" -o "$out/test_filter.wasm" "$here/test_filter.c"
-clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=malloc \
-  -I"$here" -o "$out/network_filter.wasm" "$here/network_filter.c"
-echo "built: $out/add_header.wasm $out/test_filter.wasm $out/network_filter.wasm"
+for c in network_filter wasm_service service_client; do
+  clang --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--export=malloc \
+    -I"$here" -o "$out/$c.wasm" "$here/$c.c"
+done
+echo "built: $out/add_header.wasm $out/test_filter.wasm $out/network_filter.wasm $out/wasm_service.wasm" \
+  "$out/service_client.wasm"
