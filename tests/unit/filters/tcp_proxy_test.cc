@@ -250,15 +250,20 @@ TEST_F(TcpProxyTest, RefusedHostIsRetriedOnTheNextOneUpToMaxConnectAttempts) {
   ClosedPort closed;
   start("          stat_prefix: retry\n          cluster: backend\n          max_connect_attempts: 2\n",
         {closed.port(), echo.port()});
-  // Round robin: of two connections, one tries the refusing host first.
+  // Round robin: of two connections, at least one tries the refusing host.
   TestClient first(dispatcher_, listener_->address());
   first.write("one");
   ASSERT_TRUE(runUntil(dispatcher_, [&] { return first.received == "one"; })) << first.received;
   TestClient second(dispatcher_, listener_->address());
   second.write("two");
   ASSERT_TRUE(runUntil(dispatcher_, [&] { return second.received == "two"; })) << second.received;
-  EXPECT_EQ(counter("cluster.backend.upstream_cx_connect_fail"), 1u);
-  EXPECT_EQ(counter("cluster.backend.upstream_cx_total"), 3u);
+  // Round robin moves on with every attempt: the refusing host was tried
+  // once or twice, each time followed by a retry on the echo server.
+  const uint64_t failed = counter("cluster.backend.upstream_cx_connect_fail");
+  EXPECT_GE(failed, 1u);
+  EXPECT_LE(failed, 2u);
+  EXPECT_EQ(counter("cluster.backend.upstream_cx_total"), 2u + failed);
+  EXPECT_EQ(echo.accepted(), 2u);
   EXPECT_EQ(counter("tcp.retry.upstream_connect_attempts_exceeded"), 0u);
 }
 

@@ -102,17 +102,20 @@ class NetworkFilterManagerTest : public ::testing::Test {
     config->listener_name = "test";
     config->buffer_limit = buffer_limit;
     config->factories.push_back([this](NetworkFilterChainCallbacks& cb) {
-      a = std::make_shared<Recorder>("a", trace);
-      cb.addFilter(a);
+      auto filter = std::make_shared<Recorder>("a", trace);
+      a = filter.get();
+      cb.addFilter(std::move(filter));
     });
     config->factories.push_back([this](NetworkFilterChainCallbacks& cb) {
-      b = std::make_shared<Recorder>("b", trace);
-      cb.addFilter(b);
+      auto filter = std::make_shared<Recorder>("b", trace);
+      b = filter.get();
+      cb.addFilter(std::move(filter));
     });
     config->factories.push_back([this](NetworkFilterChainCallbacks& cb) {
-      terminal = std::make_shared<Terminal>(trace);
+      auto filter = std::make_shared<Terminal>(trace);
+      terminal = filter.get();
       if (tweak_terminal) tweak_terminal(*terminal);
-      cb.addReadFilter(terminal);
+      cb.addReadFilter(std::move(filter));
     });
     return config;
   }
@@ -122,8 +125,11 @@ class NetworkFilterManagerTest : public ::testing::Test {
 
   event::Dispatcher dispatcher_{"network-test"};
   std::vector<std::string> trace;
-  std::shared_ptr<Recorder> a, b;
-  std::shared_ptr<Terminal> terminal;
+  // Owned by the connection's manager (filters die with it, as in weir):
+  // valid while the connection is open.
+  Recorder* a = nullptr;
+  Recorder* b = nullptr;
+  Terminal* terminal = nullptr;
   std::function<void(Terminal&)> tweak_terminal;
 };
 
@@ -194,15 +200,17 @@ TEST_F(NetworkFilterManagerTest, StopFromOnNewConnectionHoldsTheFollowingFilters
       return NetworkFilterStatus::kStopIteration;
     }
   };
-  std::shared_ptr<StopAtStart> first;
+  StopAtStart* first = nullptr;
   config->factories.push_back([&](NetworkFilterChainCallbacks& cb) {
-    first = std::make_shared<StopAtStart>("a", trace);
+    auto filter = std::make_shared<StopAtStart>("a", trace);
+    first = filter.get();
     first->stop_reading = true;
-    cb.addFilter(first);
+    cb.addFilter(std::move(filter));
   });
   config->factories.push_back([&](NetworkFilterChainCallbacks& cb) {
-    terminal = std::make_shared<Terminal>(trace);
-    cb.addReadFilter(terminal);
+    auto filter = std::make_shared<Terminal>(trace);
+    terminal = filter.get();
+    cb.addReadFilter(std::move(filter));
   });
   TestNetworkListener listener(dispatcher_, config);
   TestClient client(dispatcher_, listener.address());
