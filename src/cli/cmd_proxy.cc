@@ -139,6 +139,7 @@ int runProxy(const std::vector<std::string>& args) {
   }
 
   options.load_options = load_options;
+  options.watched_files = proxywasm::localModuleFiles;
   stats::Store store;
   proxy::Server server(options, registry, store);
   admin::Admin admin(server, store);

@@ -501,10 +501,8 @@ Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
   Waiter::wait(self);
 
   if (options_.watch_config && !options_.config_path.empty()) {
-    struct stat st{};
-    if (::stat(options_.config_path.c_str(), &st) == 0) {
-      config_mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    }
+    config_mtime_ns_ = fileMtimeNs(options_.config_path);
+    rememberWatchedFiles();
     watch_timer_ = main_dispatcher_->createTimer([this] {
       checkConfigFile();
       if (watch_timer_) watch_timer_->enable(options_.watch_interval);
@@ -525,14 +523,39 @@ int Server::run() {
   return exit_code_;
 }
 
-void Server::checkConfigFile() {
+int64_t Server::fileMtimeNs(const std::string& path) {
   struct stat st{};
-  if (::stat(options_.config_path.c_str(), &st) != 0) return;
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (mtime == config_mtime_ns_) return;
-  config_mtime_ns_ = mtime;
-  WEIR_INFO("{} changed: reloading", options_.config_path);
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+void Server::rememberWatchedFiles() {
+  watched_files_.clear();
+  if (!options_.watched_files) return;
+  auto snap = snapshot();
+  if (!snap || !snap->bootstrap) return;
+  for (std::string& path : options_.watched_files(snap->bootstrap->raw)) {
+    const int64_t mtime = fileMtimeNs(path);
+    watched_files_.emplace_back(std::move(path), mtime);
+  }
+}
+
+void Server::checkConfigFile() {
+  const int64_t mtime = fileMtimeNs(options_.config_path);
+  std::string changed;
+  if (mtime >= 0 && mtime != config_mtime_ns_) {
+    config_mtime_ns_ = mtime;
+    changed = options_.config_path;
+  }
+  for (const auto& [path, seen] : watched_files_) {
+    if (changed.empty() && fileMtimeNs(path) != seen) changed = path;
+  }
+  if (changed.empty()) return;
+  WEIR_INFO("{} changed: reloading", changed);
   reload();
+  // What the (new or kept) config names now, as it is now: a failed reload
+  // is not retried until a file changes again.
+  rememberWatchedFiles();
 }
 
 void Server::requestReload() {

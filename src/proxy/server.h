@@ -51,6 +51,10 @@ struct ServerOptions {
   std::chrono::milliseconds drain_time{10000};
   // How reloads load the config file (filter checks, limits).
   config::LoadOptions load_options;
+  // With watch_config: files besides the config whose change reloads it too
+  // (Wasm modules named by code.local.filename), from the current config's
+  // JSON form. Null: only the config file is watched.
+  std::function<std::vector<std::string>(const nlohmann::json& bootstrap)> watched_files;
 };
 
 // Everything built from one config, shared read-only by all workers.
@@ -151,6 +155,8 @@ class Server {
   void onWorkerIdle();
   void finishShutdown(int code);
   void checkConfigFile();
+  void rememberWatchedFiles();
+  static int64_t fileMtimeNs(const std::string& path);  // -1 when missing
 
   ServerOptions options_;
   const FilterRegistry& registry_;
@@ -172,6 +178,7 @@ class Server {
   event::TimerPtr drain_timer_;
   event::TimerPtr watch_timer_;
   int64_t config_mtime_ns_ = 0;
+  std::vector<std::pair<std::string, int64_t>> watched_files_;  // path, mtime when last looked at
   stats::Counter* reload_success_;
   stats::Counter* reload_failure_;
   stats::Gauge* server_state_;

@@ -194,6 +194,30 @@ std::string vmCodeKey(const VmCode& code) {
          std::to_string(code.max_memory_pages) + "||" + std::to_string(code.callback_deadline.count());
 }
 
+std::vector<std::string> localModuleFiles(const nlohmann::json& bootstrap) {
+  std::vector<std::string> files;
+  // Iterative walk: the loader bounds the depth, but no recursion on input.
+  std::vector<const json*> pending{&bootstrap};
+  while (!pending.empty()) {
+    const json* node = pending.back();
+    pending.pop_back();
+    if (node->is_object()) {
+      if (const json* vm = field(*node, "vm_config")) {
+        const json* code = field(*vm, "code");
+        const json* local = code ? field(*code, "local") : nullptr;
+        const json* name = local ? field(*local, "filename") : nullptr;
+        if (name && name->is_string()) files.push_back(name->get<std::string>());
+      }
+    }
+    if (node->is_structured()) {
+      for (const json& child : *node) pending.push_back(&child);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
 Result<std::string> base64Decode(std::string_view in) {
   auto value = [](char c) -> int {
     if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -100,6 +100,11 @@ Result<std::shared_ptr<VmCode>> compileVmCode(std::string bytes);
 // VmCode::key from the code's settings and digest (VMs are shared by key).
 std::string vmCodeKey(const VmCode& code);
 
+// Every code.local.filename of a Wasm plugin anywhere in a bootstrap's JSON
+// form (HTTP and network filters, bootstrap services): what `weir proxy
+// --watch-config` watches besides the config file.
+std::vector<std::string> localModuleFiles(const nlohmann::json& bootstrap);
+
 // Helpers exposed for tests.
 Result<std::string> base64Decode(std::string_view in);
 std::string base64Encode(std::string_view in);

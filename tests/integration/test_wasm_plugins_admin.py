@@ -171,6 +171,23 @@ class PluginsAdminTest(harness.WeirTestCase):
         self.assertEqual(self.plugins(weir)["hdr"]["source"], "config")
         self.assertEqual(admin(weir.admin_port, "GET", "/plugins/hdr")[0], 405)
 
+    def test_watch_config_reloads_when_a_module_file_changes(self):
+        module = os.path.join(self.workdir, "watched.wasm")
+        with open(module, "wb") as f:
+            f.write(read_module("add_header.wasm"))
+        hcm = harness.hcm([harness.vhost([harness.cluster_route("/", "nginx")])])
+        hcm["http_filters"].insert(0, wasm_filter(module, name="watched"))
+        config = harness.bootstrap(listener_port=self.port(), admin_port=self.port(), hcm_config=hcm,
+                                   clusters=[harness.static_cluster("nginx", [self.nginx.port])])
+        weir = self.start_weir(config, args=["--watch-config"])
+        self.assertEqual(harness.http_get(weir.listener_port, "/")[1].get("x-wasm"), "wat")
+        tmp = module + ".tmp"
+        with open(tmp, "wb") as f:
+            f.write(read_module("test_filter.wasm"))
+        os.replace(tmp, module)
+        self.wait_for_header(weir, "x-wasm-response", "")
+        self.assertIn("watched.wasm changed: reloading", weir.log())
+
     def test_runaway_callback_is_stopped_at_the_deadline_and_weir_keeps_serving(self):
         weir = self.start(wasm_filter(os.path.join(build_filters(), "test_filter.wasm"), name="loopy",
                                       failure_policy="FAIL_RELOAD",
