@@ -19,9 +19,10 @@
 // proxy_on_queue_ready on its thread), http_call to a named cluster through
 // that thread's clusters, metrics and logs.
 //
-// A VM that traps stays failed (logged as for filters, wasm.<plugin>.traps
-// counts it): a service has no stream to fail open or closed, and
-// FAIL_RELOAD does not rebuild it; the next config reload starts a new one.
+// Failures: a service has no stream to fail open or closed. A VM that traps
+// is logged as for filters and counted (wasm.<plugin>.traps, vm_failed);
+// with failure_policy FAIL_RELOAD a new VM is started (vm_reloaded) at most
+// once per reload backoff, otherwise it stays failed until a config reload.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,7 @@
 /* A Proxy-Wasm service (envoy.bootstrap.wasm) written against the 0.2.1 ABI
  * directly. Its plugin configuration picks what it does:
  *   "reject"             proxy_on_configure returns false
+ *   "trap"               traps at its second tick (after publishing "trap-1")
  *   "callout:<cluster>"  at its first tick, GET /service on <cluster>; the answer is
  *                        published as shared data "service_callout" = "<status> <body>"
  *                        ("failed" when the call failed)
@@ -113,6 +114,7 @@ static void call_out(void) {
 
 EXPORT(proxy_on_tick) void on_tick(uint32_t root) {
   ++ticks;
+  if (ticks == 2 && config_starts("trap")) __builtin_trap();
   if (ticks == 1 && config_starts("callout:")) call_out();
   char value[160];
   size_t prefix = config_size < 100 ? config_size : 100;

@@ -210,6 +210,36 @@ TEST_F(WasmServiceTest, HttpCallGoesToANamedClusterThroughTheThreadsClusters) {
   main_clusters.reset();
 }
 
+TEST_F(WasmServiceTest, TrappedVmStaysFailedUnderFailClosed) {
+  const std::string vm_id = "svc-trap-closed";
+  auto config = create(serviceConfig("trap", vm_id));
+  ASSERT_NE(config, nullptr);
+  auto instance = config->start(proxy::BootstrapExtensionThread{dispatcher_, nullptr, true});
+  ASSERT_TRUE(instance.isOk());
+  ASSERT_TRUE(runUntil(dispatcher_, [&] { return counter("wasm.svc-plugin.vm_failed") == 1; }));
+  EXPECT_EQ(counter("wasm.svc-plugin.traps"), 1u);
+  EXPECT_EQ(shared(vm_id, "service_value"), "trap-1");
+  // No new VM: nothing more is published.
+  EXPECT_FALSE(runUntil(dispatcher_, [&] { return counter("wasm.svc-plugin.vm_created") > 1; },
+                        std::chrono::milliseconds(100)));
+}
+
+TEST_F(WasmServiceTest, FailReloadStartsANewVmAfterATrap) {
+  const std::string vm_id = "svc-trap-reload";
+  json cfg = serviceConfig("trap", vm_id);
+  cfg["config"]["failure_policy"] = "FAIL_RELOAD";
+  cfg["config"]["reload_config"] = {{"backoff", {{"base_interval", "0.02s"}}}};
+  auto config = create(cfg);
+  ASSERT_NE(config, nullptr);
+  auto instance = config->start(proxy::BootstrapExtensionThread{dispatcher_, nullptr, true});
+  ASSERT_TRUE(instance.isOk());
+  // Each fresh VM ticks once ("trap-1") and traps at its second tick.
+  ASSERT_TRUE(runUntil(dispatcher_, [&] { return counter("wasm.svc-plugin.vm_reloaded") >= 2; }));
+  EXPECT_GE(counter("wasm.svc-plugin.vm_created"), 3u);
+  EXPECT_GE(counter("wasm.svc-plugin.vm_failed"), 2u);
+  EXPECT_EQ(shared(vm_id, "service_value"), "trap-1");
+}
+
 TEST_F(WasmServiceTest, RegisteredUnderItsEnvoyNameAndType) {
   proxy::FilterRegistry registry;
   registerWasmService(registry);
