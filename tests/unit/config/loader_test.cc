@@ -50,8 +50,10 @@ TEST(ConfigLoader, EmbeddedDefaultIsValid) {
   EXPECT_EQ(r.action_kind, Route::ActionKind::kDirectResponse);
   EXPECT_EQ(r.direct_response.status, 200u);
   EXPECT_THAT(r.direct_response.body.value_or(""), HasSubstr("Hello from weir"));
-  ASSERT_EQ(hcm.http_filters.size(), 1u);
-  EXPECT_EQ(hcm.http_filters[0].name, "envoy.filters.http.router");
+  // The demo Wasm filter (examples/filters/hello.wat, embedded), then the router.
+  ASSERT_EQ(hcm.http_filters.size(), 2u);
+  EXPECT_EQ(hcm.http_filters[0].name, "envoy.filters.http.wasm");
+  EXPECT_EQ(hcm.http_filters[1].name, "envoy.filters.http.router");
 }
 
 TEST(ConfigLoader, FrontProxyAppliesEnvoyDefaults) {
