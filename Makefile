@@ -39,7 +39,7 @@ test-asan:
 # Each libFuzzer target for FUZZ_SECONDS, starting from its seed corpus.
 fuzz: setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_FUZZ=ON
-	ninja -C $(FUZZ_BUILD) -j $(JOBS)
+	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzzers
 	./scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Load and engine benchmarks; each prints ratios against a peer measured in the same run.
