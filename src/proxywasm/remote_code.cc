@@ -81,7 +81,9 @@ class FetchPool {
         continue;
       }
       if (next->due > SteadyClock::now()) {
-        cv_.wait_until(lock, next->due);
+        // A copy: while this thread waits, another may erase the entry.
+        const SteadyClock::time_point due = next->due;
+        cv_.wait_until(lock, due);
         continue;
       }
       std::shared_ptr<RemoteCode> code = next->code.lock();

@@ -155,6 +155,9 @@ class WasmFilterTest : public ::testing::Test {
   // VMs live in a per-thread cache bound to this test's dispatcher.
   void TearDown() override { releaseThreadLocalWasmVms(); }
   event::Dispatcher dispatcher_{"wasm-test"};
+  // Outlives the VMs: TearDown shuts them down (their last callbacks record
+  // stats) before the fixture's members go.
+  stats::Store store_;
 };
 
 TEST_F(WasmFilterTest, WatFilterAddsRequestAndResponseHeaders) {
@@ -252,7 +255,7 @@ TEST_F(WasmFilterTest, TrapFailsClosedWith503AndTheVmStaysFailed) {
 }
 
 TEST_F(WasmFilterTest, TrapWithFailReloadRebuildsTheVmForNewStreams) {
-  stats::Store store;
+  stats::Store& store = store_;
   auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-trap-reload",
                                       {{"failure_policy", "FAIL_RELOAD"},
                                        {"reload_config", {{"backoff", {{"base_interval", "0s"}}}}}}),
@@ -282,7 +285,7 @@ TEST_F(WasmFilterTest, TrapWithFailOpenPassesTheRequestUntouched) {
 }
 
 TEST_F(WasmFilterTest, RunawayCallbackIsInterruptedAtTheDeadlineAndFailsClosed) {
-  stats::Store store;
+  stats::Store& store = store_;
   json cfg = wasmConfig("test_filter.wasm", "", "c-deadline");
   cfg["config"]["vm_config"]["limits"] = {{"callback_deadline", "50ms"}};
   auto filter = makeFilter(cfg, &store);
@@ -302,7 +305,7 @@ TEST_F(WasmFilterTest, RunawayCallbackIsInterruptedAtTheDeadlineAndFailsClosed) 
 }
 
 TEST_F(WasmFilterTest, DeadlineWithFailReloadServesTheNextStreamOnAFreshVm) {
-  stats::Store store;
+  stats::Store& store = store_;
   json cfg = wasmConfig("test_filter.wasm", "", "c-deadline-reload",
                         {{"failure_policy", "FAIL_RELOAD"}, {"reload_config", {{"backoff", {{"base_interval", "0s"}}}}}});
   cfg["config"]["vm_config"]["limits"] = {{"callback_deadline", "20ms"}};
@@ -368,7 +371,7 @@ TEST_F(WasmFilterTest, TheDefaultConfigsEmbeddedFilterAddsItsHeaderAndCounts) {
   const json& hcm = bootstrap.value()->raw["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0];
   const json& wasm = hcm["typed_config"]["http_filters"][0];
   ASSERT_EQ(wasm["name"], "envoy.filters.http.wasm");
-  stats::Store store;
+  stats::Store& store = store_;
   auto filter = makeFilter(wasm["typed_config"], &store);
   TestStream stream(dispatcher_, filter);
   stream.request();
@@ -379,7 +382,7 @@ TEST_F(WasmFilterTest, TheDefaultConfigsEmbeddedFilterAddsItsHeaderAndCounts) {
 }
 
 TEST_F(WasmFilterTest, MetricsAndTimePerCallbackAreExportedToTheStatsStore) {
-  stats::Store store;
+  stats::Store& store = store_;
   auto filter = makeFilter(wasmConfig("test_filter.wasm", "", "c-metrics"), &store);
   for (int i = 0; i < 3; ++i) {
     TestStream stream(dispatcher_, filter);
@@ -425,7 +428,7 @@ TEST_F(WasmFilterTest, AssemblyScriptSdkFilterAddsHeaderAnswersLocallyAndRewrite
     cfg["config"]["vm_config"]["code"]["local"]["filename"] = path;
     return cfg;
   };
-  stats::Store store;
+  stats::Store& store = store_;
   auto hello = makeFilter(config("from-config"), &store);
   {
     TestStream stream(dispatcher_, hello);
