@@ -5,6 +5,7 @@
 #include "base/buffer.h"
 #include "base/logging.h"
 #include "http/header_map.h"
+#include "http/header_utility.h"
 #include "upstream/cluster_manager.h"
 
 namespace weir::admin {
@@ -12,29 +13,6 @@ namespace weir::admin {
 namespace {
 
 constexpr std::string_view kVersion = "0.1.0";
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 template <typename F>
 void forEachParam(std::string_view query, F&& f) {
@@ -138,7 +116,7 @@ class AdminFilter : public proxy::PassThroughDecoderFilter {
 std::string queryParam(std::string_view query, std::string_view name) {
   std::string out;
   forEachParam(query, [&](std::string_view k, std::string_view v) {
-    if (k == name && out.empty()) out = percentDecode(v);
+    if (k == name && out.empty()) out = http::percentDecode(v);
   });
   return out;
 }

@@ -10,6 +10,10 @@
 namespace weir::http {
 
 // RFC 9110 §5.6.2 token (field names, methods, transfer codings).
+// %XX escapes decoded and '+' as a space (query strings, form encoding);
+// a malformed escape is kept as it is.
+std::string percentDecode(std::string_view s);
+
 bool isToken(std::string_view s);
 // Field name: a non-empty token. (Case is not checked; the map lowercases.)
 bool isValidHeaderName(std::string_view name);

@@ -18,6 +18,8 @@
 // thread only.
 #pragma once
 
+#include "http/header_utility.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -122,7 +124,7 @@ class HttpServer {
 // Value of a query parameter, percent-decoded (nullopt when absent).
 std::optional<std::string> queryParam(std::string_view query, std::string_view name);
 std::vector<std::string> queryParams(std::string_view query, std::string_view name);
-std::string percentDecode(std::string_view s);
+using http::percentDecode;  // %XX and + (http/header_utility.h)
 std::string percentEncode(std::string_view s);
 
 }  // namespace weir::hub

@@ -7,6 +7,12 @@
 namespace weir::http {
 namespace {
 
+TEST(HeaderUtilityTest, PercentDecodeHandlesEscapesPlusAndMalformedEscapes) {
+  EXPECT_EQ(percentDecode("a%2Fb+c%3d"), "a/b c=");
+  EXPECT_EQ(percentDecode("100%"), "100%");
+  EXPECT_EQ(percentDecode("%zz%4"), "%zz%4");
+}
+
 TEST(HeaderUtilityTest, RemovesHopByHopFieldsAndThoseNamedInConnection) {
   HeaderMap h{{":method", "GET"},         {":authority", "a"},        {"connection", "keep-alive, X-Secret"},
               {"keep-alive", "timeout=5"}, {"proxy-connection", "x"}, {"transfer-encoding", "chunked"},
