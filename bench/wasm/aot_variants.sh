@@ -6,12 +6,15 @@
 # compiles variants of it with the tier's fixed flags, each installed in a
 # private cache under the key weir looks up (object + .sha256 sidecar), then
 # runs `weir wasm run --engine aot` on each and prints CPU seconds:
-#   full        what weir ships: bounds checks, entry checks, loop polls
+#   full        what weir ships by default: guard pages (no per-access bounds
+#               check), entry checks, loop polls
+#   explicit    full with explicit bounds checks (MemoryChecks::kExplicit,
+#               WEIR_AOT_BOUNDS_CHECKS=explicit)
+#   O3          full compiled with -O3 instead of -O2
 #   no-poll     no fuel/interrupt poll at loop headers and function entry
 #   no-entry    no depth/native-stack check at function entry (nor poll)
-#   no-bounds   no linear-memory bounds checks (what guard pages would save)
-#   bare        none of the three
-# The variants other than `full` are unsafe and exist only here.
+#   bare        neither of the two (guard pages still on)
+# no-poll, no-entry and bare are unsafe and exist only here.
 set -euo pipefail
 build=$(cd "$1" && pwd); name=$2; iters=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +29,7 @@ so=$("$weir" wasm compile --emit-c "$work/c" "$work/$name.wasm" | sed -n 's/^[a-
 cpu() { /usr/bin/time -f '%U %S' -o "$work/.t" "$@" >"$work/.out" 2>&1; awk '{ printf "%.2f", $1 + $2 }' "$work/.t"; }
 printf '%-10s %8s %s\n' variant "cpu s" checksum
 printf '%-10s %8s %s\n' native "$(cpu "$work/$name.native" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
-for v in full no-poll no-entry no-bounds bare; do
+for v in full explicit O3 no-poll no-entry bare; do
   d="$work/$v"; cp -r "$work/c" "$d"
   case $v in
     no-poll|bare) sed -i 's/^#define WEIR_POLL(env) \\$/#define WEIR_POLL(env) do {} while (0)\n#define WEIR_POLL_UNUSED(env) \\/' "$d/wasm-rt.h" ;;
@@ -35,9 +38,10 @@ for v in full no-poll no-entry no-bounds bare; do
     no-entry|bare) sed -i 's/^#define FUNC_PROLOGUE  .*$/#define FUNC_PROLOGUE do { ++instance->Z_w_instance->depth; } while (0)\n#define FUNC_PROLOGUE_UNUSED \\/' "$d/module.c" ;;
   esac
   case $v in
-    no-bounds|bare) sed -i 's/^#define MEMCHECK(mem, a, t) RANGE_CHECK(mem, a, sizeof(t))$/#define MEMCHECK(mem, a, t)/' "$d/module.c" ;;
+    explicit) sed -i 's/^#define WASM_RT_MEMCHECK_SIGNAL_HANDLER 1$/#define WASM_RT_MEMCHECK_SIGNAL_HANDLER 0/' "$d/wasm-rt.h" ;;
   esac
-  (cd "$d" && gcc -O2 -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
+  opt=-O2; [ "$v" = O3 ] && opt=-O3
+  (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
      -o module.so module.c -lm)
   cp "$d/module.so" "$so"; sha256sum "$so" | cut -d' ' -f1 >"$so.sha256"
   printf '%-10s %8s %s\n' "$v" "$(cpu "$weir" wasm run --engine aot "$work/$name.wasm" "$iters")" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [--quick] [--callgrind] [--only NAME] BUILD_DIR
+# run.sh [--quick] [--callgrind] [--aot-only] [--only NAME] BUILD_DIR
 #
 # Builds every benchmark program natively (gcc -O2) and for wasm32-wasi (clang -O2,
 # Debian's wasi-libc, lld), runs each on
@@ -20,20 +20,24 @@
 # --callgrind: instruction counts (valgrind --tool=callgrind) instead of times, with
 #              ITERATIONS/CG_DIV iterations (wasm-interp: /CG_DIV/WABT_DIV).
 # --quick:     a tenth of the iterations (smoke run).
+# --aot-only:  native and the compiled tier only (no interpreters): comparing
+#              builds of the tier, e.g. WEIR_AOT_BOUNDS_CHECKS=explicit vs guard.
 # Environment: WABT_DIV (default 50), CG_DIV (default 100), CC_NATIVE (gcc),
 #              CC_WASM (clang).
 set -uo pipefail
 
 quick=0
 callgrind=0
+aot_only=0
 only=""
 build=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --callgrind) callgrind=1 ;;
+    --aot-only) aot_only=1 ;;
     --only) shift; only=${1:-} ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) build=$1 ;;
   esac
   shift
@@ -78,8 +82,9 @@ if [ "$have_weir" = 1 ] && "$weir_bin" help 2>/dev/null | grep -q '^  wasm compi
 fi
 
 have_wabt=0
+[ "$aot_only" = 1 ] && echo "--aot-only: interpreters skipped; WEIR_AOT_BOUNDS_CHECKS=${WEIR_AOT_BOUNDS_CHECKS:-(unset: guard pages)}"
 wabt_mode=""
-if command -v wasm-interp >/dev/null; then
+if [ "$aot_only" = 0 ] && command -v wasm-interp >/dev/null; then
   have_wabt=1
   # Debian's wabt is built without WASI; probe instead of assuming.
   printf '\0asm\1\0\0\0' >"$out/empty.wasm"
@@ -189,7 +194,7 @@ for entry in $programs; do
   wabt_v="n/a"; wabt_r="-"
   if [ "$have_wasm_cc" = 1 ]; then
     build_wasm "$name"
-    if [ "$have_weir" = 1 ]; then
+    if [ "$have_weir" = 1 ] && [ "$aot_only" = 0 ]; then
       weir_v=$(measure "$out/$name.weir.out" "$weir_bin" wasm run "$out/$name.wasm" "$iters")
       weir_sum=$(checksum_of "$out/$name.weir.out")
       if [ "$weir_sum" = "$native_sum" ] && is_number "$weir_v"; then

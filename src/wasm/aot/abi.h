@@ -44,7 +44,7 @@
 
 namespace weir::wasm::aot {
 
-inline constexpr uint32_t kAbiVersion = 3;
+inline constexpr uint32_t kAbiVersion = 4;
 
 extern "C" {
 WEIR_AOT_ABI_DECLS
@@ -86,5 +86,6 @@ using FreeFn = void (*)(void* inst);
 using InvokeFn = int (*)(weir_aot_env* env, void* inst, uint32_t defined_index, uint64_t* slots);
 using FuncPtrsFn = const wasm_rt_function_ptr_t* (*)(uint32_t* count);
 using ModuleDigestFn = const char* (*)();
+using TrapOobFn = void (*)();
 
 }  // namespace weir::wasm::aot

@@ -4,9 +4,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <string_view>
 
 #include "base/logging.h"
 #include "wasm/aot/cache.h"
@@ -88,7 +90,7 @@ Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, 
   InstanceSizeFn size = nullptr;
   InitModuleFn init = nullptr;
   FuncPtrsFn ptrs = nullptr;
-  if (!bind(handle, "weir_aot_abi_version", abi) || !bind(handle, "weir_aot_instance_size", size) ||
+  if (!bind(handle, "weir_aot_abi_version", abi) || !bind(handle, "weir_aot_trap_oob", code->raise_oob) || !bind(handle, "weir_aot_instance_size", size) ||
       !bind(handle, "weir_aot_init_module", init) || !bind(handle, "weir_aot_instantiate", code->instantiate) ||
       !bind(handle, "weir_aot_free", code->free) || !bind(handle, "weir_aot_invoke", code->invoke) ||
       !bind(handle, "weir_aot_func_ptrs", ptrs)) {
@@ -106,7 +108,43 @@ Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, 
   return code;
 }
 
-Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level, const std::string& emit_c_dir) {
+MemoryChecks resolveMemoryChecks(MemoryChecks checks) {
+  // Guard pages need 8 GiB of address space per memory.
+  if constexpr (sizeof(void*) < 8) return MemoryChecks::kExplicit;
+  if (checks != MemoryChecks::kDefault) return checks;
+  static const MemoryChecks from_env = [] {
+    const char* v = std::getenv("WEIR_AOT_BOUNDS_CHECKS");
+    if (v && std::string_view(v) == "explicit") return MemoryChecks::kExplicit;
+    if (v && *v && std::string_view(v) != "guard") {
+      WEIR_WARN("wasm: WEIR_AOT_BOUNDS_CHECKS={} is not explicit or guard; using guard pages", v);
+    }
+    return MemoryChecks::kGuardPages;
+  }();
+  return from_env;
+}
+
+Result<const AotCode*> AotCode::explicitChecksVariant() const {
+  if (memory_checks == MemoryChecks::kExplicit) return this;
+  std::lock_guard<std::mutex> lock(variant_mu_);
+  if (!variant_ && variant_status_.isOk()) {
+    if (!module_) return failedPrecondition("compiled module has no explicitly checked build");
+    AotOptions options = options_;
+    options.memory_checks = MemoryChecks::kExplicit;
+    options.emit_c_dir.clear();
+    auto code = compileModule(*module_, options);
+    if (code) {
+      variant_ = std::move(code.value());
+    } else {
+      variant_status_ = code.status();
+    }
+  }
+  if (!variant_) return variant_status_;
+  return static_cast<const AotCode*>(variant_.get());
+}
+
+Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level, const std::string& emit_c_dir,
+                                         MemoryChecks checks) {
+  checks = resolveMemoryChecks(checks);
   const Result<Toolchain>& tools = toolchain();
   if (!tools) return tools.status();
   auto prepared = prepareModule(module);
@@ -138,7 +176,7 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
   if (!readFile(d + "/module.c", c) || !readFile(d + "/module.h", h)) return internalError("wasm2c wrote no module.c");
   if (Status p = patchGeneratedSource(c, h); !p.isOk()) return p;
   c += glueSource(module, sha256Hex(module.bytes));
-  std::string rt = runtimeHeader();
+  std::string rt = runtimeHeader(checks);
   if (!writeFile(d + "/module.c", c.data(), c.size()) || !writeFile(d + "/module.h", h.data(), h.size()) ||
       !writeFile(d + "/wasm-rt.h", rt.data(), rt.size())) {
     return ioError("cannot write to " + d);
@@ -170,7 +208,14 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
                                       tools.status().message()); });
     return tools.status();
   }
-  std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level);
+  const MemoryChecks checks = resolveMemoryChecks(options.memory_checks);
+  std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level, checks);
+  // Records how the object was built; for explicitChecksVariant().
+  auto finish = [&](std::unique_ptr<AotCode>& code) {
+    code->memory_checks = checks;
+    code->module_ = &module;
+    code->options_ = options;
+  };
   std::string path;
   if (options.use_cache) {
     auto dir = cacheDirectory(options);
@@ -183,6 +228,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
       if (code) {
         code.value()->cache_key = key;
         code.value()->loaded_from_cache = true;
+        finish(code.value());
         return code;
       }
       WEIR_WARN("wasm: cached object {} unusable ({}), recompiling", path, code.status().message());
@@ -190,7 +236,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
       WEIR_WARN("wasm: {}, recompiling", cached.status().message());
     }
   }
-  auto object = buildObject(module, options.opt_level, options.emit_c_dir);
+  auto object = buildObject(module, options.opt_level, options.emit_c_dir, checks);
   if (!object) return object.status();
   if (options.use_cache) {
     if (Status s = writeArtifact(path, object.value()); !s.isOk()) {
@@ -198,7 +244,9 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
     }
   }
   auto code = AotCode::load(object.value(), module);
-  if (code && options.use_cache) code.value()->cache_key = key;
+  if (!code) return code;
+  if (options.use_cache) code.value()->cache_key = key;
+  finish(code.value());
   return code;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -32,19 +33,36 @@ class AotCode : public runtime::CodeObject {
     return it == index_of_.end() ? -1 : static_cast<int64_t>(it->second);
   }
 
+  // The same module built with explicit bounds checks, for an instance whose
+  // memory is not inside a guard reservation (an imported memory, or the
+  // address space ran out): this object when it already checks, else
+  // compiled (or loaded from the cache) on first use, once, on the calling
+  // thread.
+  Result<const AotCode*> explicitChecksVariant() const;
+
   uint64_t instance_size = 0;
   InstantiateFn instantiate = nullptr;
   FreeFn free = nullptr;
   InvokeFn invoke = nullptr;
+  TrapOobFn raise_oob = nullptr;  // raises the out-of-bounds trap (fault handler)
+  MemoryChecks memory_checks = MemoryChecks::kExplicit;  // resolved
   std::vector<wasm_rt_function_ptr_t> func_ptrs;  // by function index (imports: their thunks)
   std::string cache_key;                          // empty when not cached
   bool loaded_from_cache = false;
 
  private:
   AotCode() = default;
+  friend Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module&, const AotOptions&);
   void* handle_ = nullptr;
   int fd_ = -1;  // the memfd holding the object
   std::unordered_map<void*, uint32_t> index_of_;
+  // For explicitChecksVariant(): the module (it outlives its code) and how
+  // this object was compiled.
+  const wasm::Module* module_ = nullptr;
+  AotOptions options_;
+  mutable std::mutex variant_mu_;
+  mutable std::unique_ptr<AotCode> variant_;
+  mutable Status variant_status_ = Status::ok();
 };
 
 // Translates, compiles, caches and loads. kUnavailable: no toolchain;
@@ -53,6 +71,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
 
 // The shared object for `module`, built in a private temporary directory.
 Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level,
-                                         const std::string& emit_c_dir = {});
+                                         const std::string& emit_c_dir = {},
+                                         MemoryChecks checks = MemoryChecks::kDefault);
 
 }  // namespace weir::wasm::aot

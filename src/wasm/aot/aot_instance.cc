@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wasm/aot/aot_code.h"
+#include "wasm/aot/fault_handler.h"
 #include "wasm/runtime/instance.h"
 
 namespace weir::wasm::aot {
@@ -28,6 +29,9 @@ struct InstanceState {
   const AotCode* code = nullptr;
   void* inst = nullptr;  // the generated instance struct
   bool instantiate_called = false;
+  // Set when the code runs without bounds checks: the memory's reservation.
+  GuardRegion guard;
+  const GuardRegion* guardRegion() const { return guard.raise_oob ? &guard : nullptr; }
   std::vector<void*> global_ptrs;
   std::vector<FuncRecord> records;  // by defined index
 
@@ -124,6 +128,7 @@ std::optional<Trap> invoke(FuncRecord& rec, uint64_t* slots) {
   InstanceState& st = *rec.state;
   st.env.stack_limit = stackLimit();
   syncFuelIn(st);
+  GuardScope guard(st.guardRegion());
   int code = st.code->invoke(&st.env, st.inst, rec.defined_index, slots);
   syncFuelOut(st);
   if (code != 0) return trapFromCode(code);
@@ -201,7 +206,12 @@ int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
   Value* results = values + t.numParams();
   for (size_t i = 0; i < t.numResults(); ++i) results[i] = Value::zero(t.results()[i]);
   syncFuelOut(st);
-  std::optional<Trap> trap = callImported(inst, f, values, results);
+  std::optional<Trap> trap;
+  {
+    // A fault in host code is a crash, never a trap of this instance.
+    GuardScope host(nullptr);
+    trap = callImported(inst, f, values, results);
+  }
   syncFuelIn(st);
   --st.env.depth;
   if (trap) {
@@ -250,8 +260,28 @@ uint64_t refFromC(void* host, const wasm_rt_funcref_t* ref) {
 
 bool isCompiledFunction(const Function& f) { return f.host_fn_ == &compiledEntry; }
 
+bool wantsGuardRegion(const runtime::CodeObject& code) {
+  return code.tier() == runtime::Tier::kAot &&
+         static_cast<const AotCode&>(code).memory_checks == MemoryChecks::kGuardPages &&
+         installFaultHandler().isOk();
+}
+
+namespace {
+
+// The build `instance` can run: the guard-page one only when its memory is
+// inside a guard reservation and the fault handler is in place.
+Result<const AotCode*> selectCode(const AotCode& code, const runtime::Memory* memory) {
+  if (code.memory_checks != MemoryChecks::kGuardPages || memory == nullptr) return &code;
+  if (memory->guarded() && installFaultHandler().isOk()) return &code;
+  return code.explicitChecksVariant();
+}
+
+}  // namespace
+
 Status instantiate(Instance& instance, InstanceStatePtr& out) {
-  const auto& code = static_cast<const AotCode&>(instance.module().code());
+  auto selected = selectCode(static_cast<const AotCode&>(instance.module().code()), instance.memory0_);
+  if (!selected) return selected.status();
+  const AotCode& code = *selected.value();
   const wasm::Module& m = instance.module().decoded();
   for (const TableType& t : m.tables) {
     if (t.limits.min > instance.limits().max_table_size) {
@@ -273,6 +303,9 @@ Status instantiate(Instance& instance, InstanceStatePtr& out) {
   env.ref_from_c = &refFromC;
   // weir's Memory starts with the fields of wasm_rt_memory_t (see objects.h).
   env.memory = reinterpret_cast<wasm_rt_memory_t*>(instance.memory0_);
+  if (code.memory_checks == MemoryChecks::kGuardPages && instance.memory0_) {
+    st->guard = GuardRegion{instance.memory0_->base_, instance.memory0_->reservedBytes(), code.raise_oob};
+  }
   for (uint64_t* slots : instance.global_slots_) st->global_ptrs.push_back(slots);
   env.globals = st->global_ptrs.data();
   size_t size = (code.instance_size + 63) / 64 * 64;
@@ -289,7 +322,11 @@ Status instantiate(Instance& instance, InstanceStatePtr& out) {
   env.stack_limit = stackLimit();
   syncFuelIn(*st);
   st->instantiate_called = true;
-  int trap = code.instantiate(st->inst, &env);
+  int trap = 0;
+  {
+    GuardScope guard(st->guardRegion());
+    trap = code.instantiate(st->inst, &env);
+  }
   out = std::move(st);
   if (trap != 0) return failedPrecondition("trap: " + trapFromCode(trap).message);
   return Status::ok();

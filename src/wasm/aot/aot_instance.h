@@ -12,6 +12,7 @@
 
 namespace weir::wasm::runtime {
 class Instance;
+class CodeObject;
 }
 
 namespace weir::wasm::aot {
@@ -26,6 +27,11 @@ using InstanceStatePtr = std::unique_ptr<InstanceState, InstanceStateDeleter>;
 // instance of its compiled code and runs the element and data segments. A trap
 // comes back as "trap: <message>" (kFailedPrecondition), like the interpreter.
 Status instantiate(runtime::Instance& instance, InstanceStatePtr& out);
+
+// True when instances of `code` should create their memories inside a guard
+// reservation (runtime::Memory::create's guard_region): compiled code built
+// without bounds checks, and the fault handler installed.
+bool wantsGuardRegion(const runtime::CodeObject& code);
 
 // True for functions defined by compiled code (they are called through their
 // HostFn entry, so the interpreter and host imports can call them unchanged).

@@ -30,11 +30,17 @@ std::string sha256Hex(std::span<const uint8_t> bytes) {
   return out;
 }
 
-std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level) {
+std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level,
+                     MemoryChecks checks) {
+  const char* memory = resolveMemoryChecks(checks) == MemoryChecks::kGuardPages ? "guard" : "explicit";
   std::string id = "module:" + sha256Hex(module_bytes) + "\nweir:" WEIR_VERSION_STRING "\nabi:" +
                    std::to_string(kAbiVersion) + "\ntoolchain:" + toolchain_identity + "\nopt:" +
-                   std::to_string(opt_level) + "\n";
+                   std::to_string(opt_level) + "\nmemory:" + memory + "\n";
   return sha256Hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(id.data()), id.size()));
+}
+
+std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level) {
+  return cacheKey(module_bytes, toolchain_identity, opt_level, MemoryChecks::kDefault);
 }
 
 Result<std::string> cacheDirectory(const AotOptions& options) {

@@ -8,10 +8,12 @@ namespace weir::wasm::aot {
 
 namespace {
 
-// Everything wasm2c 1.0.32 output refers to. Memory bounds are checked
-// explicitly (WASM_RT_MEMCHECK_SIGNAL_HANDLER 0): weir's memories reserve only
-// their maximum, not the 8 GiB guard region, and a proxy must not depend on a
-// process-wide SIGSEGV handler (docs/wasm-aot.md has the measurement).
+// Everything wasm2c 1.0.32 output refers to. WASM_RT_MEMCHECK_SIGNAL_HANDLER
+// (set by runtimeHeader) selects wasm2c's check strategy: 1 drops the
+// per-access compare against the memory size (MEMCHECK) — the memory then
+// sits in an 8 GiB guard reservation and fault_handler.cc turns the fault
+// into the trap; bulk operations and data segments keep their RANGE_CHECK
+// either way. docs/wasm-aot.md has the measurements.
 constexpr const char* kHeaderPrologue = R"(#ifndef WEIR_WASM_RT_H_
 #define WEIR_WASM_RT_H_
 #include <setjmp.h>
@@ -23,7 +25,6 @@ constexpr const char* kHeaderPrologue = R"(#ifndef WEIR_WASM_RT_H_
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define wasm_rt_memcpy __builtin_memcpy
 #define wasm_rt_unreachable __builtin_unreachable
-#define WASM_RT_MEMCHECK_SIGNAL_HANDLER 0
 #define WASM_RT_USE_STACK_DEPTH_COUNT 1
 #define WASM_RT_NO_RETURN __attribute__((noreturn))
 /* Every import module is "w"; its instance struct is weir's environment. */
@@ -225,6 +226,9 @@ WEIR_EXPORT int weir_aot_invoke(struct weir_aot_env* env, void* inst, uint32_t i
   weir_jmp = prev;
   return code;
 }
+/* Called by weir's fault handler on a fault inside the running code's memory
+   reservation: unwinds to the innermost entry point of this thread. */
+WEIR_EXPORT void weir_aot_trap_oob(void) { wasm_rt_trap(WASM_RT_TRAP_OOB); }
 WEIR_EXPORT const wasm_rt_function_ptr_t* weir_aot_func_ptrs(uint32_t* count) {
   *count = (uint32_t)(sizeof weir_func_ptrs / sizeof weir_func_ptrs[0]);
   return weir_func_ptrs;
@@ -305,8 +309,10 @@ std::string storeResults(const FuncType& t) {
 
 }  // namespace
 
-std::string runtimeHeader() {
+std::string runtimeHeader(MemoryChecks checks) {
   std::string h = kHeaderPrologue;
+  h += std::string("#define WASM_RT_MEMCHECK_SIGNAL_HANDLER ") +
+       (checks == MemoryChecks::kGuardPages ? "1" : "0") + "\n";
   h += "#define WEIR_AOT_ABI_VERSION " + std::to_string(kAbiVersion) + "u\n";
   h += kAbiSource;
   h += "\n";

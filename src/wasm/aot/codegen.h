@@ -8,12 +8,14 @@
 #include <string>
 
 #include "base/status.h"
+#include "wasm/aot/options.h"
 #include "wasm/module.h"
 
 namespace weir::wasm::aot {
 
-// The header the generated code includes as "wasm-rt.h".
-std::string runtimeHeader();
+// The header the generated code includes as "wasm-rt.h"; `checks` resolved
+// (kGuardPages or kExplicit).
+std::string runtimeHeader(MemoryChecks checks);
 
 // Patches wasm2c's C output and header in place. Fails (kInternal) when the
 // output does not look like the wasm2c version this was written for.

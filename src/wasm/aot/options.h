@@ -5,6 +5,15 @@
 
 namespace weir::wasm::aot {
 
+// How compiled code keeps loads and stores inside linear memory
+// (docs/wasm-aot.md has the measurements behind the default).
+enum class MemoryChecks {
+  kDefault,     // $WEIR_AOT_BOUNDS_CHECKS=explicit|guard, else kGuardPages where available
+  kGuardPages,  // no check in the code: each memory sits in an 8 GiB PROT_NONE reservation
+                // and a fault in it is turned into the out-of-bounds trap
+  kExplicit,    // every access compared against the memory's current size
+};
+
 struct AotOptions {
   // Cache directory; empty: $WEIR_AOT_CACHE_DIR, else $XDG_CACHE_HOME/weir/aot,
   // else $HOME/.cache/weir/aot.
@@ -16,6 +25,11 @@ struct AotOptions {
   // When set, the generated C (module.c, module.h, wasm-rt.h) is copied there
   // (`weir wasm compile --emit-c DIR`: debugging, measuring variants).
   std::string emit_c_dir;
+  MemoryChecks memory_checks = MemoryChecks::kDefault;
 };
+
+// kDefault resolved (environment, platform); the other values unchanged
+// except kGuardPages where guard pages cannot work (32-bit hosts).
+MemoryChecks resolveMemoryChecks(MemoryChecks checks);
 
 }  // namespace weir::wasm::aot

@@ -188,8 +188,11 @@ Status Instance::initialize(ImportResolver& resolver) {
     if (t.limits.min > limits_.max_table_size) return resourceExhausted("table size exceeds the instance limit");
     tables_.push_back(std::make_shared<Table>(t, limits_.max_table_size));
   }
+  // Compiled code built for guard pages needs its memory inside a guard
+  // reservation (else it runs a bounds-checked build: aot::instantiate).
+  const bool guard = compiled && aot::wantsGuardRegion(module_->code());
   for (const MemoryType& mt : m.memories) {
-    auto mem = Memory::create(mt, limits_.max_memory_pages);
+    auto mem = Memory::create(mt, limits_.max_memory_pages, guard);
     if (!mem) return mem.status();
     memories_.push_back(std::move(mem.value()));
   }

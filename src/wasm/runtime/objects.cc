@@ -27,6 +27,11 @@ Function::Function(const FuncType* type, Instance* instance, uint32_t func_index
     : type_(type), type_id_(canonicalTypeId(*type)), instance_(instance), func_index_(func_index), code_(code) {}
 
 Result<std::shared_ptr<Memory>> Memory::create(const MemoryType& type, uint32_t max_pages_limit) {
+  return create(type, max_pages_limit, false);
+}
+
+Result<std::shared_ptr<Memory>> Memory::create(const MemoryType& type, uint32_t max_pages_limit,
+                                               bool guard_region) {
   uint32_t max_pages = type.limits.has_max ? type.limits.max : kMaxMemoryPages;
   if (max_pages > max_pages_limit) max_pages = max_pages_limit;
   if (max_pages > kMaxMemoryPages) max_pages = kMaxMemoryPages;
@@ -38,7 +43,15 @@ Result<std::shared_ptr<Memory>> Memory::create(const MemoryType& type, uint32_t 
   m->type_ = type;
   m->max_pages_ = max_pages;
   m->reserved_ = uint64_t{max_pages} * kPageSize;
-  if (m->reserved_ > 0) {
+  if (guard_region) {
+    void* p = mmap(nullptr, kGuardReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      m->base_ = static_cast<uint8_t*>(p);
+      m->reserved_ = kGuardReservation;
+      m->guarded_ = true;
+    }
+  }
+  if (m->reserved_ > 0 && !m->guarded_) {
     void* p = mmap(nullptr, m->reserved_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return resourceExhausted("cannot reserve linear memory");
     m->base_ = static_cast<uint8_t*>(p);

@@ -65,6 +65,15 @@ class Memory {
  public:
   // max_pages_limit caps growth below the type's maximum (instance limit).
   static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint32_t max_pages_limit);
+  // guard_region: reserve kGuardReservation bytes instead of the maximum, so
+  // every 32-bit address + offset a load or store can form lands in this
+  // reservation and code compiled without bounds checks faults (PROT_NONE)
+  // instead of touching other memory (docs/wasm-aot.md). When the address
+  // space cannot be had, the memory is created without it (guarded() false).
+  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint32_t max_pages_limit,
+                                                bool guard_region);
+  // 4 GiB of addresses + 4 GiB of offsets + room for the widest access.
+  static constexpr uint64_t kGuardReservation = (uint64_t{8} << 30) + 65536;
   ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
@@ -88,10 +97,14 @@ class Memory {
   uint64_t size_ = 0;
   uint32_t pages_ = 0;
 
+  bool guarded() const { return guarded_; }
+  uint64_t reservedBytes() const { return reserved_; }
+
  private:
   Memory() = default;
   MemoryType type_;
   uint64_t reserved_ = 0;
+  bool guarded_ = false;
   uint32_t max_pages_ = 0;
 };
 

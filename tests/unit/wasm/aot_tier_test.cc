@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/wasm/aot_test_util.h"
 #include "unit/wasm/wat_test_util.h"
 #include "wasm/aot/aot_code.h"
 #include "wasm/aot/cache.h"
@@ -23,22 +24,8 @@ namespace {
 using testing::watToWasm;
 
 // One private cache directory per test process.
-const std::string& cacheDir() {
-  static const std::string dir = [] {
-    char d[] = "/tmp/weir-aot-test-XXXXXX";
-    return std::string(mkdtemp(d) ? d : "");
-  }();
-  return dir;
-}
-
-class RemoveCacheDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(cacheDir(), ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const kCleanup = ::testing::AddGlobalTestEnvironment(new RemoveCacheDir);
+const std::string& cacheDir() { return testing::aotCacheDir(); }
+[[maybe_unused]] const bool kCleanup = (testing::removeAotCacheDirAtExit(), true);
 
 EngineConfig configFor(Tier tier) {
   EngineConfig c;
