@@ -174,7 +174,7 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
   }
   std::string c, h;
   if (!readFile(d + "/module.c", c) || !readFile(d + "/module.h", h)) return internalError("wasm2c wrote no module.c");
-  if (Status p = patchGeneratedSource(c, h); !p.isOk()) return p;
+  if (Status p = patchGeneratedSource(c, h, checks); !p.isOk()) return p;
   c += glueSource(module, sha256Hex(module.bytes));
   std::string rt = runtimeHeader(checks);
   if (!writeFile(d + "/module.c", c.data(), c.size()) || !writeFile(d + "/module.h", h.data(), h.size()) ||

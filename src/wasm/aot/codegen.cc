@@ -1,6 +1,9 @@
 #include "wasm/aot/codegen.h"
 
+#include <cctype>
 #include <regex>
+#include <set>
+#include <vector>
 
 #include "wasm/aot/abi.h"
 
@@ -307,6 +310,80 @@ std::string storeResults(const FuncType& t) {
   return out;
 }
 
+// The arguments of a line "NAME(a, b, c)" (no nesting), or empty.
+std::vector<std::string> macroArgs(const std::string& line, const std::string& name) {
+  std::vector<std::string> args;
+  if (line.compare(0, name.size() + 1, name + "(") != 0 || line.empty() || line.back() != ')') return args;
+  std::string inner = line.substr(name.size() + 1, line.size() - name.size() - 2);
+  for (size_t start = 0;;) {
+    size_t comma = inner.find(", ", start);
+    args.push_back(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 2;
+  }
+  return args;
+}
+
+// With guard pages, loads and stores need only the memory's base address,
+// and weir's memories never move (the whole reservation is mapped at
+// creation). wasm2c's accessors reach it through the imported
+// wasm_rt_memory_t pointer: two dependent loads, repeated after every store
+// the C compiler cannot prove independent of them (byte stores alias
+// everything). The base is copied into the instance struct once instead
+// (`weir_base`) and every access goes through a `_b` twin of its accessor
+// taking the base: one load. Measured in docs/wasm-aot.md.
+Status useDirectMemoryBase(std::string& c, std::string& h) {
+  std::set<std::string> names;
+  std::string twins;
+  size_t insert_at = std::string::npos;
+  for (size_t pos = 0; pos < c.size();) {
+    size_t eol = c.find('\n', pos);
+    if (eol == std::string::npos) eol = c.size();
+    std::string line = c.substr(pos, eol - pos);
+    if (auto a = macroArgs(line, "DEFINE_LOAD"); a.size() == 4) {
+      names.insert(a[0]);
+      twins += "static inline " + a[3] + " " + a[0] + "_b(u8* base, u64 addr) { " + a[1] +
+               " r; wasm_rt_memcpy(&r, base + addr, sizeof r); wasm_asm(\"\" ::\"r\"(r)); return (" + a[3] + ")(" +
+               a[2] + ")r; }\n";
+      insert_at = eol + 1;
+    } else if (auto b = macroArgs(line, "DEFINE_STORE"); b.size() == 3) {
+      names.insert(b[0]);
+      twins += "static inline void " + b[0] + "_b(u8* base, u64 addr, " + b[2] + " v) { " + b[1] + " w = (" + b[1] +
+               ")v; wasm_rt_memcpy(base + addr, &w, sizeof w); }\n";
+      insert_at = eol + 1;
+    }
+    pos = eol + 1;
+  }
+  if (insert_at == std::string::npos || insert_at > c.size()) {
+    return internalError("unexpected wasm2c output (no DEFINE_LOAD list); wasm2c 1.0.32 is required");
+  }
+  c.insert(insert_at, twins);
+  const std::string kArg = "(instance->Z_wZ_m0, ";
+  const std::string kNewArg = "_b(instance->weir_base, ";
+  std::string out;
+  out.reserve(c.size());
+  size_t last = 0;
+  for (size_t p = c.find(kArg); p != std::string::npos; p = c.find(kArg, p + 1)) {
+    size_t begin = p;
+    while (begin > 0 && (std::isalnum(static_cast<unsigned char>(c[begin - 1])) || c[begin - 1] == '_')) --begin;
+    if (!names.count(c.substr(begin, p - begin))) continue;
+    out.append(c, last, p - last);
+    out += kNewArg;
+    last = p + kArg.size();
+  }
+  out.append(c, last, std::string::npos);
+  c = std::move(out);
+  const std::string kField = "  struct Z_w_instance_t* Z_w_instance;\n";
+  size_t f = h.find(kField);
+  if (f == std::string::npos) return internalError("unexpected wasm2c output (instance struct)");
+  h.insert(f + kField.size(), "  u8* weir_base;\n");
+  const std::string kInit = "  instance->Z_wZ_m0 = Z_wZ_m0(Z_w_instance);\n";
+  if (size_t i = c.find(kInit); i != std::string::npos) {
+    c.insert(i + kInit.size(), "  instance->weir_base = instance->Z_wZ_m0->data;\n");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string runtimeHeader(MemoryChecks checks) {
@@ -320,7 +397,7 @@ std::string runtimeHeader(MemoryChecks checks) {
   return h;
 }
 
-Status patchGeneratedSource(std::string& c, std::string& h) {
+Status patchGeneratedSource(std::string& c, std::string& h, MemoryChecks checks) {
   auto replaceOnce = [&](const std::string& from, const std::string& to, const char* what) -> Status {
     size_t pos = c.find(from);
     if (pos == std::string::npos) {
@@ -357,6 +434,9 @@ Status patchGeneratedSource(std::string& c, std::string& h) {
   size_t in = c.find(kInit);
   if (in == std::string::npos) return internalError("unexpected wasm2c output (init_instance_import)");
   c.insert(in + kInit.size(), "  instance->Z_w_instance = Z_w_instance;\n");
+  if (checks == MemoryChecks::kGuardPages) {
+    if (Status s = useDirectMemoryBase(c, h); !s.isOk()) return s;
+  }
   c.insert(0, "#include <stdarg.h>\n");
   return Status::ok();
 }

@@ -17,9 +17,10 @@ namespace weir::wasm::aot {
 // (kGuardPages or kExplicit).
 std::string runtimeHeader(MemoryChecks checks);
 
-// Patches wasm2c's C output and header in place. Fails (kInternal) when the
-// output does not look like the wasm2c version this was written for.
-Status patchGeneratedSource(std::string& c_source, std::string& header);
+// Patches wasm2c's C output and header in place for a build with `checks`
+// (resolved). Fails (kInternal) when the output does not look like the wasm2c
+// version this was written for.
+Status patchGeneratedSource(std::string& c_source, std::string& header, MemoryChecks checks);
 
 // The glue for `module` (the original, not the prepared one), appended to the
 // generated C file. `module_digest` (hex SHA-256 of its bytes) is compiled in
