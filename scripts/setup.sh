@@ -17,6 +17,8 @@ APT_PACKAGES=(
   nginx-light haproxy wrk curl valgrind python3
   # registry peers for the hub's tests and benchmark
   skopeo docker-registry apache2-utils
+  # the hub's web UI test: headless Chromium driven by playwright-core (npm, below)
+  chromium
 )
 
 missing=()
@@ -36,14 +38,15 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages: the AssemblyScript Proxy-Wasm SDK and compiler that the test
-# filters are built with. Versions are pinned by the lock file; `npm ci` runs
-# only when node_modules is missing or older than the lock file.
+# filters are built with, and playwright-core for the hub's browser test.
+# Versions are pinned by the lock file; `npm ci` runs only when node_modules is
+# missing or older than the lock file.
 root=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v npm >/dev/null 2>&1; then
   echo "setup: npm not found; installing Debian's nodejs and npm"
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-for dir in "$root"/tests/testdata/proxywasm/assemblyscript; do
+for dir in "$root"/tests/testdata/proxywasm/assemblyscript "$root"/tests/integration/browser; do
   [ -f "$dir/package-lock.json" ] || continue
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
     echo "setup: npm ci in ${dir#$root/}"

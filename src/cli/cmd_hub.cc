@@ -12,10 +12,12 @@
 
 #include "base/logging.h"
 #include "cli/command.h"
+#include "hub/accounts.h"
 #include "hub/auth.h"
 #include "hub/gc.h"
 #include "hub/http_server.h"
 #include "hub/registry.h"
+#include "hub/web_ui.h"
 #include "net/address.h"
 
 namespace {
@@ -29,6 +31,17 @@ constexpr const char* kUsage =
     "  --workers N              event-loop threads (default: number of cores)\n"
     "  --htpasswd FILE          require credentials (bcrypt entries, htpasswd -B)\n"
     "  --allow-anonymous-pull   with --htpasswd: pulls need no credentials\n"
+    "  --accounts               hub accounts: sign-up, API tokens, organizations, private\n"
+    "                           repositories, the web UI and /api/v1 (docs/hub.md); anonymous\n"
+    "                           pulls of public repositories; not with --htpasswd\n"
+    "  --kdf-iterations N       with --accounts: PBKDF2-HMAC-SHA256 iterations for new\n"
+    "                           passwords (default 600000: 0.6 s a hash measured on a\n"
+    "                           loaded 2-core machine; minimum 1000)\n"
+    "  --login-attempts N       with --accounts: failed logins per user and address in 5\n"
+    "                           minutes before 429 (default 10)\n"
+    "  --public-host HOST       with --accounts: registry host in deploy snippets\n"
+    "                           (default: the request's Host)\n"
+    "  --secure-cookies         with --accounts: mark session cookies Secure (behind TLS)\n"
     "  --basic-auth             with --htpasswd: challenge with Basic, no token endpoint\n"
     "  --token-realm URL        realm in the Bearer challenge (default http://<Host>/token)\n"
     "  --token-key KEY          HMAC key for tokens (default: random per start)\n"
@@ -64,6 +77,9 @@ int runHub(const std::vector<std::string>& args) {
   weir::hub::RegistryOptions ro;
   weir::hub::AuthOptions ao;
   weir::hub::HttpServerOptions so;
+  weir::hub::AccountsOptions acc;
+  weir::hub::FrontendOptions fo;
+  bool accounts_mode = false;
   std::string listen;
   so.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (size_t i = 0; i < args.size(); ++i) {
@@ -95,6 +111,21 @@ int runHub(const std::vector<std::string>& args) {
       if (!value(ao.htpasswd_path)) return 2;
     } else if (a == "--allow-anonymous-pull") {
       ao.allow_anonymous_pull = true;
+    } else if (a == "--accounts") {
+      accounts_mode = true;
+    } else if (a == "--kdf-iterations" || a == "--login-attempts") {
+      uint64_t n = 0;
+      if (!value(v) || !parseUint(v, n) || n > 100000000 ||
+          (a == "--kdf-iterations" && n < static_cast<uint64_t>(weir::hub::kMinPbkdf2Iterations)) || n == 0) {
+        std::fprintf(stderr, "weir hub: %s needs a number (iterations at least %d)\n", a.c_str(),
+                     weir::hub::kMinPbkdf2Iterations);
+        return 2;
+      }
+      (a == "--kdf-iterations" ? acc.kdf_iterations : acc.max_failures) = static_cast<int>(n);
+    } else if (a == "--public-host") {
+      if (!value(fo.public_host)) return 2;
+    } else if (a == "--secure-cookies") {
+      fo.secure_cookies = true;
     } else if (a == "--basic-auth") {
       ao.token_auth = false;
     } else if (a == "--token-realm") {
@@ -129,8 +160,14 @@ int runHub(const std::vector<std::string>& args) {
     std::fprintf(stderr, "weir hub: invalid --listen address '%s' (IP:PORT)\n", listen.c_str());
     return 2;
   }
+  if (accounts_mode && !ao.htpasswd_path.empty()) {
+    std::fprintf(stderr, "weir hub: --accounts and --htpasswd are two different auth modes; pick one\n");
+    return 2;
+  }
   std::unique_ptr<weir::hub::Authorizer> authorizer;
-  if (!ao.htpasswd_path.empty()) {
+  if (accounts_mode) {
+    // Built below, once the registry has opened the store the accounts live in.
+  } else if (!ao.htpasswd_path.empty()) {
     auto a = weir::hub::makeHtpasswdAuthorizer(ao);
     if (!a) {
       std::fprintf(stderr, "weir hub: %s\n", a.status().message().c_str());
@@ -153,13 +190,28 @@ int runHub(const std::vector<std::string>& args) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  weir::hub::HttpServer server(so, **registry);
+  std::unique_ptr<weir::hub::Accounts> accounts;
+  std::unique_ptr<weir::hub::HubFrontend> frontend;
+  weir::hub::HttpHandler* handler = registry->get();
+  if (accounts_mode) {
+    weir::hub::AccountStore* store = (*registry)->metadata().accounts();
+    if (!store) {
+      std::fprintf(stderr, "weir hub: this metadata store keeps no accounts\n");
+      return 1;
+    }
+    accounts = std::make_unique<weir::hub::Accounts>(*store, acc);
+    (*registry)->setAuthorizer(weir::hub::makePolicyAuthorizer(ao, weir::hub::makeAccountsPolicy(*accounts)));
+    frontend = std::make_unique<weir::hub::HubFrontend>(**registry, *accounts, fo);
+    handler = frontend.get();
+  }
+  weir::hub::HttpServer server(so, *handler);
   if (auto s = server.start(); !s.isOk()) {
     std::fprintf(stderr, "weir hub: cannot listen on %s: %s\n", listen.c_str(), s.message().c_str());
     return 1;
   }
   std::fprintf(stderr, "weir hub: listening on %s (data %s, %d workers%s)\n", server.address().asString().c_str(),
-               ro.data_dir.c_str(), so.workers, ao.htpasswd_path.empty() ? ", no auth" : "");
+               ro.data_dir.c_str(), so.workers,
+               accounts_mode ? ", accounts" : ao.htpasswd_path.empty() ? ", no auth" : ", htpasswd");
   std::fflush(stderr);
   int sig = 0;
   sigwait(&set, &sig);

@@ -27,7 +27,8 @@ constexpr const char* kUsage =
     "  --sdk S             SDK and version\n"
     "  --version V         org.opencontainers.image.version\n"
     "  --source URL        org.opencontainers.image.source\n"
-    "  --description D     org.opencontainers.image.description\n";
+    "  --description D     org.opencontainers.image.description\n"
+    "  --readme FILE       Markdown README shown on the hub's repository page (at most 64 KiB)\n";
 
 int fail(const std::string& msg) {
   std::fprintf(stderr, "weir push: %s\n", msg.c_str());
@@ -38,6 +39,7 @@ int runPush(const std::vector<std::string>& args) {
   cli::OciFlags flags;
   oci::WasmArtifactInfo info;
   std::vector<std::string> abis;
+  std::string readme_path;
   bool help = false;
   bool ok = flags.parse(args, [&](const std::string& a, const std::string* next) -> int {
     auto take = [&](std::string& out) {
@@ -54,6 +56,7 @@ int runPush(const std::vector<std::string>& args) {
     if (a == "--version") return take(info.version);
     if (a == "--source") return take(info.source);
     if (a == "--description") return take(info.description);
+    if (a == "--readme") return take(readme_path);
     return 0;
   });
   if (help) {
@@ -90,6 +93,15 @@ int runPush(const std::vector<std::string>& args) {
     if (info.abi_versions.empty()) {
       std::fprintf(stderr, "weir push: warning: %s exports no proxy_abi_version_* (not a Proxy-Wasm filter?)\n",
                    file.c_str());
+    }
+    if (!readme_path.empty()) {
+      std::ifstream rin(readme_path, std::ios::binary);
+      if (!rin) return fail("cannot read " + readme_path);
+      std::stringstream rs;
+      rs << rin.rdbuf();
+      info.readme = rs.str();
+      // The hub renders at most 64 KiB; a larger README would only bloat the manifest.
+      if (info.readme.size() > 64 * 1024) return fail(readme_path + " is larger than 64 KiB");
     }
     auto slash = file.rfind('/');
     info.title = slash == std::string::npos ? file : file.substr(slash + 1);

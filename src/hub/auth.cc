@@ -18,6 +18,7 @@
 
 #include "base/logging.h"
 #include "hub/blob_store.h"
+#include "hub/password.h"
 #include "oci/digest.h"
 #include "oci/reference.h"
 
@@ -109,11 +110,11 @@ std::vector<std::string> splitSpaces(const std::string& s) {
   return out;
 }
 
-class HtpasswdAuthorizer : public Authorizer {
+// Every user in the file may do everything; anonymous users may pull when
+// allowed to.
+class HtpasswdPolicy : public AccessPolicy {
  public:
-  explicit HtpasswdAuthorizer(AuthOptions o) : options_(std::move(o)) {
-    key_ = options_.token_key.empty() ? randomHex(32) : options_.token_key;
-  }
+  explicit HtpasswdPolicy(AuthOptions o) : options_(std::move(o)) {}
 
   Status load() {
     std::ifstream in(options_.htpasswd_path);
@@ -139,6 +140,44 @@ class HtpasswdAuthorizer : public Authorizer {
     return Status::ok();
   }
 
+  CredentialCheck authenticate(const std::string& user, const std::string& password, std::string_view,
+                               Identity& out) override {
+    auto it = users_.find(user);
+    if (it == users_.end()) return CredentialCheck::kBad;
+    // bcrypt is slow on purpose; remember what was verified.
+    if (!verified_.contains(user, password, it->second)) {
+      if (!verifyPassword(password, it->second)) return CredentialCheck::kBad;
+      verified_.insert(user, password, it->second);
+    }
+    out = Identity{user, {}};
+    return CredentialCheck::kOk;
+  }
+
+  bool allowed(const Identity* who, const std::string&, std::string_view action) override {
+    if (who) return true;
+    return options_.allow_anonymous_pull && (action == "pull" || action.empty());
+  }
+
+  bool userExists(const std::string& user) override { return users_.count(user) > 0; }
+
+ private:
+  AuthOptions options_;
+  std::unordered_map<std::string, std::string> users_;
+  VerifiedCache verified_;
+};
+
+std::string clientIp(const std::string& remote) {
+  auto colon = remote.rfind(':');
+  return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+class PolicyAuthorizer : public Authorizer {
+ public:
+  PolicyAuthorizer(AuthOptions o, std::unique_ptr<AccessPolicy> policy)
+      : options_(std::move(o)), policy_(std::move(policy)) {
+    key_ = options_.token_key.empty() ? randomHex(32) : options_.token_key;
+  }
+
   std::optional<HttpResponse> authorize(const HttpRequest& request, const std::string& repo,
                                         std::string_view action) override {
     auto auth = request.headers.get(http::KnownHeader::kAuthorization);
@@ -146,8 +185,19 @@ class HtpasswdAuthorizer : public Authorizer {
     if (auth) {
       std::string_view a = *auth;
       if (a.size() > 6 && strncasecmp(a.data(), "basic ", 6) == 0) {
-        if (basicUser(a.substr(6))) return std::nullopt;  // users may do everything
-        return challenge(request, repo, action, false, "invalid username or password");
+        Identity who;
+        switch (basicUser(a.substr(6), request.remote, who)) {
+          case CredentialCheck::kRateLimited:
+            return tooManyAttempts();
+          case CredentialCheck::kBad:
+            return challenge(request, repo, action, false, "invalid username or password");
+          case CredentialCheck::kOk:
+            break;
+        }
+        if (action.empty() || policy_->allowed(&who, repo, action)) return std::nullopt;
+        // A repository the user may not read is not there, for them.
+        if (action == "pull") return ociError(404, "NAME_UNKNOWN", "repository name not known to registry");
+        return ociError(403, "DENIED", "requested access to the resource is denied");
       }
       if (a.size() > 7 && strncasecmp(a.data(), "bearer ", 7) == 0) {
         auto granted = verifyToken(a.substr(7));
@@ -158,7 +208,7 @@ class HtpasswdAuthorizer : public Authorizer {
         }
       }
     }
-    if (options_.allow_anonymous_pull && (action == "pull" || (action.empty() && !options_.token_auth))) {
+    if ((action.empty() ? !options_.token_auth : true) && policy_->allowed(nullptr, repo, action)) {
       return std::nullopt;
     }
     return challenge(request, repo, action, insufficient, "authentication required");
@@ -167,48 +217,44 @@ class HtpasswdAuthorizer : public Authorizer {
   std::optional<HttpResponse> tokenEndpoint(const HttpRequest& request, std::string_view body) override {
     if (!options_.token_auth) return std::nullopt;
     std::vector<std::string> scopes;
-    std::optional<std::string> user;
-    bool bad_credentials = false;
+    std::optional<Identity> who;
+    CredentialCheck check = CredentialCheck::kOk;
     if (auto auth = request.headers.get(http::KnownHeader::kAuthorization);
         auth && auth->size() > 6 && strncasecmp(auth->data(), "basic ", 6) == 0) {
-      user = basicUser(auth->substr(6));
-      bad_credentials = !user;
+      Identity id;
+      check = basicUser(auth->substr(6), request.remote, id);
+      if (check == CredentialCheck::kOk) who = std::move(id);
     }
     if (request.method == "POST") {
       const std::string form(body);
       const std::string grant = queryParam(form, "grant_type").value_or("");
       for (auto& s : splitSpaces(queryParam(form, "scope").value_or(""))) scopes.push_back(s);
       if (grant == "password") {
-        auto u = queryParam(form, "username").value_or("");
-        auto p = queryParam(form, "password").value_or("");
-        if (checkPassword(u, p)) {
-          user = u;
-        } else {
-          bad_credentials = true;
-        }
+        Identity id;
+        check = policy_->authenticate(queryParam(form, "username").value_or(""),
+                                      queryParam(form, "password").value_or(""), clientIp(request.remote), id);
+        if (check == CredentialCheck::kOk) who = std::move(id);
       } else if (grant == "refresh_token") {
-        auto rt = verifyRefresh(queryParam(form, "refresh_token").value_or(""));
-        if (rt) {
-          user = rt;
-        } else {
-          bad_credentials = true;
-        }
+        who = verifyRefresh(queryParam(form, "refresh_token").value_or(""));
+        check = who ? CredentialCheck::kOk : CredentialCheck::kBad;
       }
     } else {
       for (auto& s : queryParams(request.query, "scope")) {
         for (auto& w : splitSpaces(s)) scopes.push_back(w);
       }
     }
-    if (bad_credentials) return ociError(401, "UNAUTHORIZED", "invalid username or password");
+    if (check == CredentialCheck::kRateLimited) return tooManyAttempts();
+    if (check == CredentialCheck::kBad) return ociError(401, "UNAUTHORIZED", "invalid username or password");
+    const Identity* id = who ? &*who : nullptr;
     json access = json::array();
     for (const auto& s : scopes) {
       auto sc = parseScope(s);
       if (!sc) continue;
       std::set<std::string> granted;
       for (const auto& a : sc->actions) {
-        if (user) {
-          granted.insert(a);
-        } else if (options_.allow_anonymous_pull && a == "pull") {
+        const bool catalog = sc->type == "registry" && sc->name == "catalog";
+        if (sc->type != "repository" && !catalog) continue;
+        if (policy_->allowed(id, catalog ? std::string() : sc->name, catalog ? std::string_view("catalog") : a)) {
           granted.insert(a);
         }
       }
@@ -217,7 +263,7 @@ class HtpasswdAuthorizer : public Authorizer {
     }
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     json claims{{"iss", options_.service},
-                {"sub", user.value_or("")},
+                {"sub", who ? who->user : ""},
                 {"aud", options_.service},
                 {"iat", now},
                 {"nbf", now - 5},
@@ -235,8 +281,9 @@ class HtpasswdAuthorizer : public Authorizer {
                {"access_token", token},
                {"expires_in", options_.token_ttl_seconds},
                {"issued_at", issued}};
-    if (user && request.method == "POST") {
-      const std::string rp = base64url(json{{"sub", *user}, {"refresh", true}}.dump());
+    if (who && request.method == "POST") {
+      // The refresh token keeps an API token's scope limit.
+      const std::string rp = base64url(json{{"sub", who->user}, {"scp", who->scopes}, {"refresh", true}}.dump());
       reply["refresh_token"] = rp + "." + base64url(hmac(key_, rp));
     }
     HttpResponse r(200);
@@ -246,36 +293,22 @@ class HtpasswdAuthorizer : public Authorizer {
   }
 
  private:
-  // "Basic" payload → user when the password matches.
-  std::optional<std::string> basicUser(std::string_view b64) {
+  static HttpResponse tooManyAttempts() {
+    HttpResponse r = ociError(429, "TOOMANYREQUESTS", "too many failed login attempts; try again later");
+    r.headers.set("retry-after", "60");
+    return r;
+  }
+
+  // "Basic" payload → the identity when the credentials are good.
+  CredentialCheck basicUser(std::string_view b64, const std::string& remote, Identity& out) {
     auto decoded = unbase64(b64);
-    if (!decoded) return std::nullopt;
+    if (!decoded) return CredentialCheck::kBad;
     auto colon = decoded->find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    std::string user = decoded->substr(0, colon);
-    if (!checkPassword(user, decoded->substr(colon + 1))) return std::nullopt;
-    return user;
+    if (colon == std::string::npos) return CredentialCheck::kBad;
+    return policy_->authenticate(decoded->substr(0, colon), decoded->substr(colon + 1), clientIp(remote), out);
   }
 
-  bool checkPassword(const std::string& user, const std::string& password) {
-    auto it = users_.find(user);
-    if (it == users_.end()) return false;
-    // bcrypt is slow on purpose; remember what was verified (keyed by a
-    // hash of user, password and stored hash, so a changed file or password
-    // misses the cache).
-    const std::string key = oci::sha256Hex(user + '\0' + password + '\0' + it->second);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (verified_.count(key)) return true;
-    }
-    if (!verifyPassword(password, it->second)) return false;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (verified_.size() > 10000) verified_.clear();
-    verified_.insert(key);
-    return true;
-  }
-
-  std::optional<json> verifyToken(std::string_view token) {
+  std::optional<json> verifiedClaims(std::string_view token) {
     auto dot = token.find('.');
     if (dot == std::string_view::npos) return std::nullopt;
     std::string_view payload = token.substr(0, dot);
@@ -285,28 +318,31 @@ class HtpasswdAuthorizer : public Authorizer {
     auto raw = unbase64(payload);
     if (!raw) return std::nullopt;
     json claims = json::parse(*raw, nullptr, false);
-    if (!claims.is_object() || claims.contains("refresh")) return std::nullopt;
+    if (!claims.is_object()) return std::nullopt;
+    return claims;
+  }
+
+  std::optional<json> verifyToken(std::string_view token) {
+    auto claims = verifiedClaims(token);
+    if (!claims || claims->contains("refresh")) return std::nullopt;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    if (!claims.contains("exp") || !claims["exp"].is_number_integer() || claims["exp"].get<int64_t>() < now) {
+    if (!claims->contains("exp") || !(*claims)["exp"].is_number_integer() || (*claims)["exp"].get<int64_t>() < now) {
       return std::nullopt;
     }
     return claims;
   }
 
-  std::optional<std::string> verifyRefresh(std::string_view token) {
-    auto dot = token.find('.');
-    if (dot == std::string_view::npos) return std::nullopt;
-    std::string_view payload = token.substr(0, dot);
-    const std::string sig = base64url(hmac(key_, payload));
-    std::string_view given = token.substr(dot + 1);
-    if (given.size() != sig.size() || CRYPTO_memcmp(given.data(), sig.data(), sig.size()) != 0) return std::nullopt;
-    auto raw = unbase64(payload);
-    if (!raw) return std::nullopt;
-    json claims = json::parse(*raw, nullptr, false);
-    if (!claims.is_object() || !claims.contains("refresh") || !claims["sub"].is_string()) return std::nullopt;
-    std::string user = claims["sub"].get<std::string>();
-    if (!users_.count(user)) return std::nullopt;
-    return user;
+  std::optional<Identity> verifyRefresh(std::string_view token) {
+    auto claims = verifiedClaims(token);
+    if (!claims || !claims->contains("refresh") || !(*claims)["sub"].is_string()) return std::nullopt;
+    Identity who{(*claims)["sub"].get<std::string>(), {}};
+    if (!policy_->userExists(who.user)) return std::nullopt;
+    if (auto it = claims->find("scp"); it != claims->end() && it->is_array()) {
+      for (const auto& s : *it) {
+        if (s.is_string()) who.scopes.push_back(s.get<std::string>());
+      }
+    }
+    return who;
   }
 
   static bool allows(const json& claims, const std::string& repo, std::string_view action) {
@@ -353,10 +389,8 @@ class HtpasswdAuthorizer : public Authorizer {
   }
 
   AuthOptions options_;
+  std::unique_ptr<AccessPolicy> policy_;
   std::string key_;
-  std::unordered_map<std::string, std::string> users_;
-  std::mutex mutex_;
-  std::set<std::string> verified_;
 };
 
 }  // namespace
@@ -374,9 +408,13 @@ bool verifyPassword(const std::string& password, const std::string& hash) {
 std::unique_ptr<Authorizer> makeAllowAllAuthorizer() { return std::make_unique<AllowAll>(); }
 
 Result<std::unique_ptr<Authorizer>> makeHtpasswdAuthorizer(const AuthOptions& options) {
-  auto a = std::make_unique<HtpasswdAuthorizer>(options);
-  WEIR_RETURN_IF_ERROR(a->load());
-  return std::unique_ptr<Authorizer>(std::move(a));
+  auto policy = std::make_unique<HtpasswdPolicy>(options);
+  WEIR_RETURN_IF_ERROR(policy->load());
+  return makePolicyAuthorizer(options, std::move(policy));
+}
+
+std::unique_ptr<Authorizer> makePolicyAuthorizer(const AuthOptions& options, std::unique_ptr<AccessPolicy> policy) {
+  return std::make_unique<PolicyAuthorizer>(options, std::move(policy));
 }
 
 }  // namespace weir::hub

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "hub/http_server.h"
@@ -44,6 +45,34 @@ struct AuthOptions {
 };
 
 Result<std::unique_ptr<Authorizer>> makeHtpasswdAuthorizer(const AuthOptions& options);
+
+// Who a credential names and what it is limited to.
+struct Identity {
+  std::string user;
+  std::vector<std::string> scopes;  // actions an API token is limited to; empty = no limit
+};
+
+enum class CredentialCheck { kOk, kBad, kRateLimited };
+
+// The decisions behind the Basic and Docker token flows: the htpasswd file
+// (every user may do everything) or hub accounts (accounts.h). The flows
+// themselves (challenges, signed bearer tokens, refresh tokens) are shared.
+class AccessPolicy {
+ public:
+  virtual ~AccessPolicy() = default;
+  // A user name and password or API token, from Basic or the password grant.
+  // `client` is the peer address (rate limits).
+  virtual CredentialCheck authenticate(const std::string& user, const std::string& secret, std::string_view client,
+                                       Identity& out) = 0;
+  // Whether `who` (nullptr = anonymous) may do `action` on `repo`; repo ""
+  // with action "catalog" is the registry catalog, with "" the /v2/ check.
+  virtual bool allowed(const Identity* who, const std::string& repo, std::string_view action) = 0;
+  // A refresh token stays good only while its user exists.
+  virtual bool userExists(const std::string& user) = 0;
+};
+
+// The Basic / Docker token flows over any policy.
+std::unique_ptr<Authorizer> makePolicyAuthorizer(const AuthOptions& options, std::unique_ptr<AccessPolicy> policy);
 
 // Verifies `password` against a crypt(3) hash ($2y$/$2b$/$2a$ bcrypt and any
 // other scheme libxcrypt knows). Constant-time comparison.

@@ -31,6 +31,8 @@
 
 namespace weir::hub {
 
+class AccountStore;
+
 struct ManifestRecord {
   std::string repo;
   std::string digest;
@@ -97,6 +99,10 @@ class MetadataStore {
   virtual Result<std::optional<std::string>> uploadRepo(const std::string& id) = 0;
   virtual Status deleteUpload(const std::string& id) = 0;
   virtual Result<std::vector<std::string>> uploadsStartedBefore(int64_t before) = 0;
+
+  // The account tables in the same database (account_store.h); nullptr when
+  // the implementation has none.
+  virtual AccountStore* accounts() { return nullptr; }
 };
 
 // Opens (creating when missing) DATA/meta.db.

@@ -44,6 +44,10 @@ class Registry : public HttpHandler {
 
   std::unique_ptr<RequestStream> onRequest(HttpRequest& request, HttpResponse& reply) override;
 
+  // Replaces the authorizer before serving (account mode builds its policy
+  // on the store the registry opened).
+  void setAuthorizer(std::unique_ptr<Authorizer> authorizer) { authorizer_ = std::move(authorizer); }
+
   MetadataStore& metadata() { return *metadata_; }
   BlobStore& blobs() { return blobs_; }
   const RegistryOptions& options() const { return options_; }

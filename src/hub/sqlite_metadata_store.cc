@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "hub/account_store.h"
 #include "hub/metadata_store.h"
 
 namespace weir::hub {
@@ -63,6 +64,54 @@ CREATE TABLE IF NOT EXISTS uploads (
   repo    TEXT NOT NULL,
   started INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS accounts (
+  name          TEXT PRIMARY KEY,
+  kind          INTEGER NOT NULL,
+  password_hash TEXT NOT NULL,
+  created       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+  org  TEXT NOT NULL,
+  user TEXT NOT NULL,
+  role TEXT NOT NULL,
+  PRIMARY KEY (org, user)
+);
+CREATE INDEX IF NOT EXISTS members_user ON members(user);
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id          TEXT PRIMARY KEY,
+  user        TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  scopes      TEXT NOT NULL,
+  created     INTEGER NOT NULL,
+  last_used   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY,
+  user    TEXT NOT NULL,
+  expires INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS repo_info (
+  name                 TEXT PRIMARY KEY,
+  owner                TEXT NOT NULL,
+  private              INTEGER NOT NULL,
+  description          TEXT NOT NULL,
+  artifact_description TEXT NOT NULL,
+  readme               TEXT NOT NULL,
+  language             TEXT NOT NULL,
+  abi_versions         TEXT NOT NULL,
+  latest_tag           TEXT NOT NULL,
+  updated              INTEGER NOT NULL,
+  pulls                INTEGER NOT NULL,
+  stars                INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS repo_info_owner ON repo_info(owner);
+CREATE TABLE IF NOT EXISTS stars (
+  user TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  PRIMARY KEY (user, repo)
+);
 )sql";
 
 class Statement {
@@ -104,7 +153,7 @@ class Statement {
   int n_ = 0;
 };
 
-class SqliteMetadataStore : public MetadataStore {
+class SqliteMetadataStore : public MetadataStore, public AccountStore {
  public:
   ~SqliteMetadataStore() override {
     for (auto& [_, s] : cache_) sqlite3_finalize(s);
@@ -370,7 +419,273 @@ class SqliteMetadataStore : public MetadataStore {
     return textColumn(st);
   }
 
+  AccountStore* accounts() override { return this; }
+
+  // --- AccountStore ---
+
+  Status createAccount(const Account& a) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("INSERT OR IGNORE INTO accounts(name,kind,password_hash,created) VALUES(?,?,?,?)");
+    st.bind(a.name).bind(static_cast<int64_t>(a.kind == AccountKind::kOrg ? 1 : 0)).bind(a.password_hash).bind(a.created);
+    WEIR_RETURN_IF_ERROR(st.run());
+    if (sqlite3_changes(db_) == 0) return failedPrecondition("the name " + a.name + " is taken");
+    return Status::ok();
+  }
+
+  Result<std::optional<Account>> account(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT name,kind,password_hash,created FROM accounts WHERE name=?");
+    st.bind(name);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return std::optional<Account>();
+    if (rc != SQLITE_ROW) return st.error();
+    Account a{st.text(0), st.integer(1) == 1 ? AccountKind::kOrg : AccountKind::kUser, st.text(2), st.integer(3)};
+    return std::optional<Account>(std::move(a));
+  }
+
+  Status setMember(const Membership& m) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "INSERT INTO members(org,user,role) VALUES(?,?,?) ON CONFLICT(org,user) DO UPDATE SET role=excluded.role");
+    st.bind(m.org).bind(m.user).bind(m.role);
+    return st.run();
+  }
+
+  Result<bool> removeMember(const std::string& org, const std::string& user) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("DELETE FROM members WHERE org=? AND user=?");
+    st.bind(org).bind(user);
+    WEIR_RETURN_IF_ERROR(st.run());
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Result<std::vector<Membership>> members(const std::string& org) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT org,user,role FROM members WHERE org=? ORDER BY user");
+    st.bind(org);
+    return membershipRows(st);
+  }
+
+  Result<std::vector<Membership>> memberships(const std::string& user) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT org,user,role FROM members WHERE user=? ORDER BY org");
+    st.bind(user);
+    return membershipRows(st);
+  }
+
+  Result<std::optional<std::string>> role(const std::string& org, const std::string& user) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT role FROM members WHERE org=? AND user=?");
+    st.bind(org).bind(user);
+    return optionalText(st);
+  }
+
+  Status putToken(const ApiTokenRecord& t) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "INSERT INTO api_tokens(id,user,name,secret_hash,scopes,created,last_used) VALUES(?,?,?,?,?,?,?)");
+    st.bind(t.id).bind(t.user).bind(t.name).bind(t.secret_hash).bind(t.scopes).bind(t.created).bind(t.last_used);
+    return st.run();
+  }
+
+  Result<std::optional<ApiTokenRecord>> tokenBySecretHash(const std::string& secret_hash) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "SELECT id,user,name,secret_hash,scopes,created,last_used FROM api_tokens WHERE secret_hash=?");
+    st.bind(secret_hash);
+    auto rows = tokenRows(st);
+    if (!rows) return rows.status();
+    if (rows->empty()) return std::optional<ApiTokenRecord>();
+    return std::optional<ApiTokenRecord>(std::move(rows->front()));
+  }
+
+  Result<std::vector<ApiTokenRecord>> tokens(const std::string& user) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "SELECT id,user,name,secret_hash,scopes,created,last_used FROM api_tokens WHERE user=? ORDER BY created,id");
+    st.bind(user);
+    return tokenRows(st);
+  }
+
+  Result<bool> deleteToken(const std::string& user, const std::string& id) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("DELETE FROM api_tokens WHERE user=? AND id=?");
+    st.bind(user).bind(id);
+    WEIR_RETURN_IF_ERROR(st.run());
+    return sqlite3_changes(db_) > 0;
+  }
+
+  Status touchToken(const std::string& id, int64_t now) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    // At most one write a minute per token: a pull storm must not turn into a write storm.
+    auto st = prepare("UPDATE api_tokens SET last_used=? WHERE id=? AND last_used<?");
+    st.bind(now).bind(id).bind(now - 60);
+    return st.run();
+  }
+
+  Status putSession(const SessionRecord& s) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    {
+      auto purge = prepare("DELETE FROM sessions WHERE expires<?");
+      purge.bind(s.expires - 30 * 86400);
+      WEIR_RETURN_IF_ERROR(purge.run());
+    }
+    auto st = prepare("INSERT OR REPLACE INTO sessions(id_hash,user,expires) VALUES(?,?,?)");
+    st.bind(s.id_hash).bind(s.user).bind(s.expires);
+    return st.run();
+  }
+
+  Result<std::optional<SessionRecord>> session(const std::string& id_hash, int64_t now) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT id_hash,user,expires FROM sessions WHERE id_hash=? AND expires>=?");
+    st.bind(id_hash).bind(now);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return std::optional<SessionRecord>();
+    if (rc != SQLITE_ROW) return st.error();
+    return std::optional<SessionRecord>(SessionRecord{st.text(0), st.text(1), st.integer(2)});
+  }
+
+  Status deleteSession(const std::string& id_hash) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("DELETE FROM sessions WHERE id_hash=?");
+    st.bind(id_hash);
+    return st.run();
+  }
+
+  Result<std::optional<RepoRecord>> repo(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "SELECT name,owner,private,description,artifact_description,readme,language,abi_versions,latest_tag,"
+        "updated,pulls,stars FROM repo_info WHERE name=?");
+    st.bind(name);
+    auto rows = repoRows(st);
+    if (!rows) return rows.status();
+    if (rows->empty()) return std::optional<RepoRecord>();
+    return std::optional<RepoRecord>(std::move(rows->front()));
+  }
+
+  Status recordPush(const RepoRecord& r) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare(
+        "INSERT INTO repo_info(name,owner,private,description,artifact_description,readme,language,abi_versions,"
+        "latest_tag,updated,pulls,stars) VALUES(?,?,?,'',?,?,?,?,?,?,0,0) ON CONFLICT(name) DO UPDATE SET "
+        "artifact_description=excluded.artifact_description,readme=excluded.readme,language=excluded.language,"
+        "abi_versions=excluded.abi_versions,latest_tag=excluded.latest_tag,updated=excluded.updated");
+    st.bind(r.name).bind(r.owner).bind(static_cast<int64_t>(r.is_private)).bind(r.artifact_description).bind(r.readme);
+    st.bind(r.language).bind(r.abi_versions).bind(r.latest_tag).bind(r.updated);
+    return st.run();
+  }
+
+  Status setRepoSettings(const std::string& name, const std::string& description, bool is_private) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("UPDATE repo_info SET description=?, private=? WHERE name=?");
+    st.bind(description).bind(static_cast<int64_t>(is_private)).bind(name);
+    WEIR_RETURN_IF_ERROR(st.run());
+    if (sqlite3_changes(db_) == 0) return notFound("no repository " + name);
+    return Status::ok();
+  }
+
+  Status countPull(const std::string& name) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("UPDATE repo_info SET pulls=pulls+1 WHERE name=?");
+    st.bind(name);
+    return st.run();
+  }
+
+  Status setStar(const std::string& user, const std::string& repo, bool on) override {
+    return writeTransaction([&]() -> Status {
+      auto st = on ? prepare("INSERT OR IGNORE INTO stars(user,repo) VALUES(?,?)")
+                   : prepare("DELETE FROM stars WHERE user=? AND repo=?");
+      st.bind(user).bind(repo);
+      WEIR_RETURN_IF_ERROR(st.run());
+      if (sqlite3_changes(db_) == 0) return Status::ok();
+      auto count = prepare("UPDATE repo_info SET stars=stars+? WHERE name=?");
+      count.bind(static_cast<int64_t>(on ? 1 : -1)).bind(repo);
+      return count.run();
+    });
+  }
+
+  Result<bool> starred(const std::string& user, const std::string& repo) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto st = prepare("SELECT 1 FROM stars WHERE user=? AND repo=?");
+    st.bind(user).bind(repo);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return st.error();
+  }
+
+  Result<std::vector<RepoRecord>> searchRepos(const RepoQuery& q) override {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    // One statement for every combination of filters (an empty filter matches
+    // all), so it is prepared once; LIKE patterns are escaped with '\'.
+    auto st = prepare(
+        "SELECT name,owner,private,description,artifact_description,readme,language,abi_versions,latest_tag,"
+        "updated,pulls,stars FROM repo_info WHERE "
+        "(private=0 OR (?<>'' AND (owner=? OR owner IN (SELECT org FROM members WHERE user=?)))) "
+        "AND (?='' OR name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' "
+        "     OR artifact_description LIKE ? ESCAPE '\\' OR owner LIKE ? ESCAPE '\\') "
+        "AND (?='' OR owner=?) AND (?='' OR language=?) AND (?='' OR abi_versions LIKE ? ESCAPE '\\') "
+        "ORDER BY CASE ? WHEN 'pulls' THEN pulls WHEN 'stars' THEN stars WHEN 'name' THEN 0 ELSE updated END DESC, "
+        "name LIMIT ? OFFSET ?");
+    const std::string text = likePattern(q.text), abi = likePattern(q.abi);
+    st.bind(q.viewer).bind(q.viewer).bind(q.viewer);
+    st.bind(q.text).bind(text).bind(text).bind(text).bind(text);
+    st.bind(q.owner).bind(q.owner).bind(q.language).bind(q.language).bind(q.abi).bind(abi);
+    st.bind(q.sort).bind(q.limit).bind(q.offset);
+    return repoRows(st);
+  }
+
  private:
+  static std::string likePattern(const std::string& s) {
+    std::string out = "%";
+    for (char c : s) {
+      if (c == '%' || c == '_' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "%";
+  }
+  static Result<std::vector<Membership>> membershipRows(Statement& st) {
+    std::vector<Membership> out;
+    for (;;) {
+      int rc = st.step();
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return st.error();
+      out.push_back(Membership{st.text(0), st.text(1), st.text(2)});
+    }
+  }
+  static Result<std::vector<ApiTokenRecord>> tokenRows(Statement& st) {
+    std::vector<ApiTokenRecord> out;
+    for (;;) {
+      int rc = st.step();
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return st.error();
+      out.push_back(ApiTokenRecord{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.integer(5),
+                                   st.integer(6)});
+    }
+  }
+  static Result<std::vector<RepoRecord>> repoRows(Statement& st) {
+    std::vector<RepoRecord> out;
+    for (;;) {
+      int rc = st.step();
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return st.error();
+      RepoRecord r;
+      r.name = st.text(0);
+      r.owner = st.text(1);
+      r.is_private = st.integer(2) != 0;
+      r.description = st.text(3);
+      r.artifact_description = st.text(4);
+      r.readme = st.text(5);
+      r.language = st.text(6);
+      r.abi_versions = st.text(7);
+      r.latest_tag = st.text(8);
+      r.updated = st.integer(9);
+      r.pulls = st.integer(10);
+      r.stars = st.integer(11);
+      out.push_back(std::move(r));
+    }
+  }
   Status exec(const char* sql) {
     char* err = nullptr;
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);

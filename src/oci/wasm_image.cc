@@ -83,6 +83,7 @@ BuiltArtifact buildWasmArtifact(const std::string& module_bytes, const WasmArtif
   if (!info.version.empty()) ann["org.opencontainers.image.version"] = info.version;
   if (!info.source.empty()) ann["org.opencontainers.image.source"] = info.source;
   if (!info.description.empty()) ann["org.opencontainers.image.description"] = info.description;
+  if (!info.readme.empty()) ann[kReadmeAnnotation] = info.readme;
   ann["module.wasm.runtime/type"] = info.runtime_type;
   std::string abis;
   for (const auto& v : info.abi_versions) abis += (abis.empty() ? "" : ",") + v;

@@ -22,6 +22,10 @@
 
 namespace weir::oci {
 
+// Manifest annotation holding the filter's README (Markdown), which the hub
+// renders on the repository page; `weir push --readme FILE` sets it.
+inline constexpr const char* kReadmeAnnotation = "dev.weir.readme";
+
 struct WasmArtifactInfo {
   std::vector<std::string> abi_versions;  // e.g. "proxy_abi_version_0_2_1"
   std::vector<std::string> root_ids;
@@ -31,6 +35,7 @@ struct WasmArtifactInfo {
   std::string version;
   std::string source;
   std::string description;
+  std::string readme;  // Markdown; "" = none
   std::string runtime_type = "envoy_proxy";
 };
 
