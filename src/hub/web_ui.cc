@@ -826,7 +826,10 @@ HttpResponse HubFrontend::postForm(const HttpRequest& request, const Viewer& v_i
   }
   if (path.rfind("/star/", 0) == 0) {
     const std::string repo = path.substr(6);
-    if (!accounts_.mayRead(v.who(), repo)) return htmlResponse(404, layout(v, "Not found", "<h1>Not found</h1>"));
+    auto rec = accounts_.store().repo(repo);
+    if (!oci::isValidRepositoryName(repo) || !rec.isOk() || !*rec || !accounts_.mayRead(v.who(), repo)) {
+      return htmlResponse(404, layout(v, "Not found", "<h1>Not found</h1>"));
+    }
     (void)accounts_.store().setStar(user, repo, queryParam(body, "star").value_or("1") == "1");
     return redirect("/r/" + repo);
   }
