@@ -5,12 +5,13 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/module_info.h"
 #include "cli/oci_common.h"
 #include "oci/manifest.h"
 #include "oci/media_types.h"
 #include "oci/reference.h"
+#include "oci/local_image.h"
 #include "oci/wasm_image.h"
-#include "wasm/module.h"
 
 namespace {
 
@@ -42,11 +43,7 @@ int runPush(const std::vector<std::string>& args) {
   std::string readme_path;
   bool help = false;
   bool ok = flags.parse(args, [&](const std::string& a, const std::string* next) -> int {
-    auto take = [&](std::string& out) {
-      if (!next) return -1;
-      out = *next;
-      return 2;
-    };
+    auto take = [next](std::string& out) { return cli::takeValue(next, out); };
     std::string v;
     if (a == "-h" || a == "--help") return help = true, 1;
     if (a == "--root-id") { int n = take(v); if (n > 0) info.root_ids.push_back(v); return n; }
@@ -75,8 +72,7 @@ int runPush(const std::vector<std::string>& args) {
   oci::Store store(flags.store);
   if (auto s = store.init(); !s.isOk()) return fail(s.message());
 
-  std::string manifest, config, module_digest, manifest_media_type = std::string(oci::media::kOciManifest);
-  std::vector<oci::Descriptor> blobs;  // to upload: config, layers
+  std::string manifest, module_digest, manifest_media_type = std::string(oci::media::kOciManifest);
   if (flags.positional.size() == 2) {
     const std::string& file = flags.positional[0];
     std::ifstream in(file, std::ios::binary);
@@ -84,12 +80,9 @@ int runPush(const std::vector<std::string>& args) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string bytes = ss.str();
-    auto decoded = wasm::decodeModuleUnvalidated(
-        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-    if (!decoded) return fail(file + " is not a WebAssembly module: " + decoded.status().message());
-    std::vector<std::string> exports;
-    for (const auto& e : (*decoded)->exports) exports.push_back(e.name);
-    info.abi_versions = abis.empty() ? oci::abiVersionsFromExports(exports) : abis;
+    auto detected = cli::proxyWasmAbiVersions(bytes);
+    if (!detected) return fail(file + " is " + detected.status().message());
+    info.abi_versions = abis.empty() ? *detected : abis;
     if (info.abi_versions.empty()) {
       std::fprintf(stderr, "weir push: warning: %s exports no proxy_abi_version_* (not a Proxy-Wasm filter?)\n",
                    file.c_str());
@@ -105,24 +98,16 @@ int runPush(const std::vector<std::string>& args) {
     }
     auto slash = file.rfind('/');
     info.title = slash == std::string::npos ? file : file.substr(slash + 1);
-    oci::BuiltArtifact art = oci::buildWasmArtifact(bytes, info);
-    if (auto d = store.writeBlob(bytes); !d) return fail(d.status().message());
-    if (auto d = store.writeBlob(art.config); !d) return fail(d.status().message());
-    if (auto d = store.writeBlob(art.manifest); !d) return fail(d.status().message());
-    manifest = art.manifest;
-    module_digest = art.module_digest;
-    oci::StoreEntry e{ref->str(), art.manifest_digest, manifest_media_type, static_cast<int64_t>(manifest.size()),
-                      module_digest, static_cast<int64_t>(bytes.size()), "weir"};
-    if (auto s = store.setRef(e); !s.isOk()) return fail(s.message());
+    auto art = oci::storeWasmImage(store, *ref, bytes, info);
+    if (!art) return fail(art.status().message());
+    manifest = art->manifest;
+    module_digest = art->module_digest;
   } else {
-    auto e = store.getRef(ref->str());
-    if (!e) return fail(e.status().message());
-    if (!*e) return fail(ref->str() + " is not in the local store (weir images lists it)");
-    auto m = store.readBlob((*e)->manifest_digest, oci::kMaxManifestBytes);
-    if (!m) return fail(m.status().message());
-    manifest = *m;
-    manifest_media_type = (*e)->media_type;
-    module_digest = (*e)->module_digest;
+    auto image = oci::readLocalImage(store, *ref);
+    if (!image) return fail(image.status().message());
+    manifest = image->manifest;
+    manifest_media_type = image->entry.media_type;
+    module_digest = image->entry.module_digest;
   }
   auto parsed = oci::parseManifest(manifest, manifest_media_type);
   if (!parsed) return fail("stored manifest is invalid: " + parsed.status().message());

@@ -84,6 +84,14 @@ struct OciFlags {
   }
 };
 
+// For the `extra` callback of OciFlags::parse: a flag's value goes to
+// `out`; returns the args consumed (2), or -1 when the value is missing.
+inline int takeValue(const std::string* next, std::string& out) {
+  if (!next) return -1;
+  out = *next;
+  return 2;
+}
+
 inline const char* kCommonOciFlags =
     "  --store DIR         local store (OCI image layout; default $WEIR_STORE or ~/.weir/store)\n"
     "  --auth-config FILE  docker-style config.json (default $DOCKER_CONFIG/config.json or ~/.docker/config.json)\n"
