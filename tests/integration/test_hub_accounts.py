@@ -22,7 +22,7 @@ import unittest
 import urllib.parse
 
 import harness
-from hub_harness import HubTestCase, wasm_module
+from hub_harness import HubTestCase, compat_layout, wasm_module
 
 FAST = ["--accounts", "--kdf-iterations", "1000", "--login-attempts", "4"]
 BROWSER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser")
@@ -147,6 +147,13 @@ class AccountsAuthTest(AccountsTestCase):
         self.push("alice", push, "alice/f")
         self.weir("login", self.h.host, "-u", "alice", "--password-stdin", input=pull + "\n")
         self.weir("pull", "%s/alice/f:v1" % self.h.host, "-o", os.path.join(self.tmp, "f.wasm"))
+        # skopeo (the docker token flow with the token as password) is held to the same scopes.
+        layout = os.path.join(self.tmp, "layout")
+        compat_layout(layout, wasm_module(name="compat"))
+        for token, ok in ((pull, False), (push, True)):
+            p = self.skopeo("copy", "--dest-tls-verify=false", "--dest-creds", "alice:" + token,
+                            "oci:%s:v1" % layout, "docker://%s/alice/compat:v1" % self.h.host, check=False)
+            self.assertEqual(p.returncode == 0, ok, p.stderr)
         # Deleting needs the delete scope; a token cannot manage tokens.
         st, _, _ = request(self.h.port, "DELETE", "/v2/alice/f/manifests/v1", headers=basic("alice", push))
         self.assertEqual(st, 403)
