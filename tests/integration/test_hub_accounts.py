@@ -257,6 +257,15 @@ class AccountsAuthTest(AccountsTestCase):
         self.assertEqual(detail["tags"][0]["root_ids"], ["my_root"])
         self.assertEqual(detail["deploy"], "weir deploy %s/acme/auth:v1 --admin http://127.0.0.1:9901 --name auth"
                          % self.h.host)
+        # Whatever the artifact says reaches the page escaped.
+        self.push("bob", "bob-password", "acme/xss", description='<script>alert(1)</script>',
+                  readme='[x](javascript:alert(1)) <img src=x onerror=alert(2)>', name="xss")
+        st, _, page = request(self.h.port, "GET", "/r/acme/xss")
+        self.assertEqual(st, 200)
+        self.assertIn(b"&lt;script&gt;alert(1)&lt;/script&gt;", page)
+        self.assertNotIn(b"<script>alert", page)
+        self.assertNotIn(b"<img", page)
+        self.assertNotIn(b'href="javascript', page)
         self.assertEqual(json.loads(request(self.h.port, "PUT", "/api/v1/stars/acme/auth",
                                             headers=basic("alice", "alice-password"))[2])["stars"], 1)
 
