@@ -127,16 +127,10 @@ HttpResponse HubFrontend::apiCall(const HttpRequest& request, const Viewer& v, c
   const bool full_access = v.identity && v.identity->scopes.empty();
 
   if (kind == "search" && read) {
-    RepoQuery q;
-    q.text = queryParam(request.query, "q").value_or("");
-    q.owner = queryParam(request.query, "owner").value_or("");
-    q.language = queryParam(request.query, "language").value_or("");
-    q.abi = queryParam(request.query, "abi").value_or("");
-    q.sort = queryParam(request.query, "sort").value_or("updated");
+    RepoQuery q = repoQueryFrom(request.query, v.user());
     if (q.sort != "updated" && q.sort != "pulls" && q.sort != "stars" && q.sort != "name") {
       return apiError(400, "sort is one of updated, pulls, stars, name");
     }
-    q.viewer = v.user();
     const int64_t n = std::clamp<int64_t>(std::atoll(queryParam(request.query, "n").value_or("20").c_str()), 1, 100);
     const int64_t page = std::max<int64_t>(0, std::atoll(queryParam(request.query, "page").value_or("0").c_str()));
     q.limit = n + 1;

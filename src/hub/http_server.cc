@@ -51,6 +51,46 @@ std::vector<std::string> queryParams(std::string_view query, std::string_view na
   return out;
 }
 
+std::unique_ptr<RequestStream> bufferedBody(size_t max, std::function<HttpResponse(const std::string&)> done) {
+  class Stream : public RequestStream {
+   public:
+    Stream(size_t max, std::function<HttpResponse(const std::string&)> done) : max_(max), done_(std::move(done)) {}
+    void onBody(std::string_view chunk) override {
+      if (too_large_ || body_.size() + chunk.size() > max_) {
+        too_large_ = true;
+        body_.clear();
+        return;
+      }
+      body_.append(chunk);
+    }
+    HttpResponse onComplete() override {
+      if (too_large_) {
+        HttpResponse r(413);
+        r.body = "request body too large\n";
+        return r;
+      }
+      return done_(body_);
+    }
+
+   private:
+    size_t max_;
+    std::function<HttpResponse(const std::string&)> done_;
+    std::string body_;
+    bool too_large_ = false;
+  };
+  return std::make_unique<Stream>(max, std::move(done));
+}
+
+HttpRequest requestHead(const HttpRequest& request) {
+  HttpRequest copy;
+  copy.method = request.method;
+  copy.path = request.path;
+  copy.query = request.query;
+  copy.headers = request.headers;
+  copy.remote = request.remote;
+  return copy;
+}
+
 std::optional<std::string> queryParam(std::string_view query, std::string_view name) {
   auto all = queryParams(query, name);
   if (all.empty()) return std::nullopt;

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -126,5 +127,10 @@ std::optional<std::string> queryParam(std::string_view query, std::string_view n
 std::vector<std::string> queryParams(std::string_view query, std::string_view name);
 using http::percentDecode;  // %XX and + (http/header_utility.h)
 std::string percentEncode(std::string_view s);
+// The request without its body, for streams that answer after the body.
+HttpRequest requestHead(const HttpRequest& request);
+// A stream that buffers a small body (forms, JSON, the token endpoint's
+// POST) and hands it to `done`; bodies past `max` bytes get 413.
+std::unique_ptr<RequestStream> bufferedBody(size_t max, std::function<HttpResponse(const std::string&)> done);
 
 }  // namespace weir::hub

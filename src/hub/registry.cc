@@ -319,20 +319,6 @@ class ManifestStream : public RequestStream {
   bool too_large_ = false;
 };
 
-// Buffers a small body (the token endpoint's form POST).
-class SmallBodyStream : public RequestStream {
- public:
-  explicit SmallBodyStream(std::function<HttpResponse(const std::string&)> done) : done_(std::move(done)) {}
-  void onBody(std::string_view chunk) override {
-    if (body_.size() + chunk.size() <= 64 * 1024) body_.append(chunk);
-  }
-  HttpResponse onComplete() override { return done_(body_); }
-
- private:
-  std::function<HttpResponse(const std::string&)> done_;
-  std::string body_;
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -375,13 +361,8 @@ std::unique_ptr<RequestStream> Registry::route(HttpRequest& request, HttpRespons
 
   if (path == "/token" || path == "/v2/token") {
     if (m == "POST") {
-      HttpRequest copy;
-      copy.method = request.method;
-      copy.path = request.path;
-      copy.query = request.query;
-      copy.headers = request.headers;
-      copy.remote = request.remote;
-      return std::make_unique<SmallBodyStream>([this, copy](const std::string& body) {
+      HttpRequest copy = requestHead(request);
+      return bufferedBody(64 * 1024, [this, copy](const std::string& body) {
         auto r = authorizer_->tokenEndpoint(copy, body);
         return r ? std::move(*r) : ociError(404, "UNSUPPORTED", "this hub issues no tokens");
       });
@@ -485,12 +466,7 @@ std::unique_ptr<RequestStream> Registry::route(HttpRequest& request, HttpRespons
         reply = ociError(413, "SIZE_INVALID", "manifest exceeds the hub's limit");
         return nullptr;
       }
-      HttpRequest copy;
-      copy.method = request.method;
-      copy.path = request.path;
-      copy.query = request.query;
-      copy.headers = request.headers;
-      return std::make_unique<ManifestStream>(*this, std::move(copy), repo, ref);
+      return std::make_unique<ManifestStream>(*this, requestHead(request), repo, ref);
     }
     if (m == "DELETE") {
       reply = deleteManifest(repo, ref);

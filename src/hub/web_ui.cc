@@ -143,44 +143,15 @@ void securityHeaders(HttpResponse& r) {
   r.headers.set("cache-control", "no-store");
 }
 
-std::unique_ptr<RequestStream> bufferedBody(size_t max, std::function<HttpResponse(const std::string&)> done) {
-  class Stream : public RequestStream {
-   public:
-    Stream(size_t max, std::function<HttpResponse(const std::string&)> done) : max_(max), done_(std::move(done)) {}
-    void onBody(std::string_view chunk) override {
-      if (too_large_ || body_.size() + chunk.size() > max_) {
-        too_large_ = true;
-        body_.clear();
-        return;
-      }
-      body_.append(chunk);
-    }
-    HttpResponse onComplete() override {
-      if (too_large_) {
-        HttpResponse r(413);
-        r.body = "request body too large\n";
-        return r;
-      }
-      return done_(body_);
-    }
-
-   private:
-    size_t max_;
-    std::function<HttpResponse(const std::string&)> done_;
-    std::string body_;
-    bool too_large_ = false;
-  };
-  return std::make_unique<Stream>(max, std::move(done));
-}
-
-HttpRequest requestHead(const HttpRequest& request) {
-  HttpRequest copy;
-  copy.method = request.method;
-  copy.path = request.path;
-  copy.query = request.query;
-  copy.headers = request.headers;
-  copy.remote = request.remote;
-  return copy;
+RepoQuery repoQueryFrom(std::string_view query, const std::string& viewer) {
+  RepoQuery q;
+  q.text = queryParam(query, "q").value_or("");
+  q.owner = queryParam(query, "owner").value_or("");
+  q.language = queryParam(query, "language").value_or("");
+  q.abi = queryParam(query, "abi").value_or("");
+  q.sort = queryParam(query, "sort").value_or("updated");
+  q.viewer = viewer;
+  return q;
 }
 
 HubFrontend::HubFrontend(Registry& registry, Accounts& accounts, FrontendOptions options)
@@ -478,13 +449,7 @@ HttpResponse HubFrontend::homePage(const HttpRequest&, const Viewer& v) {
 }
 
 HttpResponse HubFrontend::searchPage(const HttpRequest& request, const Viewer& v) {
-  RepoQuery q;
-  q.text = queryParam(request.query, "q").value_or("");
-  q.owner = queryParam(request.query, "owner").value_or("");
-  q.language = queryParam(request.query, "language").value_or("");
-  q.abi = queryParam(request.query, "abi").value_or("");
-  q.sort = queryParam(request.query, "sort").value_or("updated");
-  q.viewer = v.user();
+  RepoQuery q = repoQueryFrom(request.query, v.user());
   int64_t page = std::max(0, std::atoi(queryParam(request.query, "page").value_or("0").c_str()));
   q.limit = 21;
   q.offset = page * 20;

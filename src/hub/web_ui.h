@@ -94,12 +94,9 @@ class HubFrontend : public HttpHandler {
   FrontendOptions options_;
 };
 
-// A stream that buffers a small body (forms, API JSON) and hands it to `done`;
-// bodies past `max` bytes get 413.
-std::unique_ptr<RequestStream> bufferedBody(size_t max, std::function<HttpResponse(const std::string&)> done);
-
-// The request without its body, for streams that answer after the body.
-HttpRequest requestHead(const HttpRequest& request);
+// The search filters of a page or API query string (q, owner, language, abi,
+// sort), for `viewer`.
+RepoQuery repoQueryFrom(std::string_view query, const std::string& viewer);
 
 // Page-level response headers: CSP, nosniff, frame denial, no caching.
 void securityHeaders(HttpResponse& r);
