@@ -2,7 +2,6 @@
 JOBS        ?= $(shell nproc)
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
-FUZZ_BUILD  ?= build-fuzz
 FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 
@@ -28,23 +27,31 @@ demo: setup build
 test: setup test-fast test-asan
 
 test-fast: build
+	@echo "make: optimized build done at $$(date -u +%T)"
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The sanitizer build (clang, ASan + UBSan, -O0 with line tables) also holds the
+# fuzz targets, so CI compiles the tree twice, not three times.
+SAN_CONFIGURE = CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_C_FLAGS_DEBUG=-gline-tables-only -DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only \
+  -DWEIR_SANITIZE=ON -DWEIR_FUZZ=ON $(CMAKE_FLAGS)
+
 test-asan:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEIR_SANITIZE=ON $(CMAKE_FLAGS)
+	@echo "make: sanitizer build starts at $$(date -u +%T)"
+	$(SAN_CONFIGURE)
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|conformance|sanitize'
 
 # Each libFuzzer target for FUZZ_SECONDS, starting from its seed corpus.
 fuzz: setup
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_FUZZ=ON
-	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzzers
-	./scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	$(SAN_CONFIGURE)
+	ninja -C $(ASAN_BUILD) -j $(JOBS) fuzzers
+	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 # Load and engine benchmarks; each prints ratios against a peer measured in the same run.
 bench: setup build
 	./bench/run-all.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

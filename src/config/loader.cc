@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -1305,9 +1306,16 @@ void Loader::directResponse(const YamlNode& n, const std::string& path, DirectRe
     std::string filename;
     if (br.str("filename", filename)) {
       ++kinds;
-      std::ifstream in(filename, std::ios::binary);
-      if (!in) {
-        error(*br.get("filename"), bp + ".filename", fmt::format("cannot read '{}'", filename));
+      // Regular files only: a config naming /dev/stdin, a FIFO or /dev/zero
+      // must not block or stream the loader.
+      std::error_code ec;
+      const bool regular = std::filesystem::is_regular_file(filename, ec);
+      std::ifstream in;
+      if (regular) in.open(filename, std::ios::binary);
+      if (!regular || !in) {
+        error(*br.get("filename"), bp + ".filename",
+              regular ? fmt::format("cannot read '{}'", filename)
+                      : fmt::format("'{}' is not a readable regular file", filename));
       } else {
         std::string data;
         data.resize(static_cast<size_t>(max_body) + 1);

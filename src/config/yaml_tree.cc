@@ -3,11 +3,14 @@
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <optional>
+#include <sstream>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace weir::config {
@@ -58,6 +61,63 @@ bool flowDepthWithin(std::string_view text, size_t max_depth, YamlParseError& er
   return true;
 }
 
+// Counts the documents of a stream, stopping at the second. YAML::LoadAll
+// cannot be used on untrusted text: yaml-cpp 0.7 never ends a stream in which
+// a document is followed by a stray ',' (",", "{a: 1},"), producing empty
+// documents until memory runs out. The parser's document loop is bounded
+// here instead; the only document is then built by YAML::Load, which stops
+// after the first.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (!first_mark_) first_mark_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    note(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(mark);
+  }
+  void OnMapEnd() override {}
+
+  // Where the current document's first node is (for the error message).
+  YAML::Mark mark() const { return node_mark_ ? *node_mark_ : first_mark_ ? *first_mark_ : YAML::Mark::null_mark(); }
+  void nextDocument() {
+    first_mark_.reset();
+    node_mark_.reset();
+  }
+
+ private:
+  void note(const YAML::Mark& mark) {
+    if (!node_mark_) node_mark_ = mark;
+  }
+  std::optional<YAML::Mark> first_mark_;
+  std::optional<YAML::Mark> node_mark_;
+};
+
+// 0, 1, or 2 meaning "more than one" (with where the second one starts).
+size_t countDocuments(const std::string& text, YAML::Mark& second) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t docs = 0;
+  while (docs < 2) {
+    counter.nextDocument();
+    if (!parser.HandleNextDocument(counter)) break;
+    ++docs;
+    if (docs == 2) second = counter.mark();
+  }
+  return docs;
+}
+
 struct Pending {
   YAML::Node src;
   YamlNode* dst;
@@ -71,17 +131,19 @@ bool parseYamlTree(std::string_view text, const YamlLimits& limits, YamlNode& ou
   if (!flowDepthWithin(text, limits.max_depth, error)) return false;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    const std::string owned(text);
+    YAML::Mark second;
+    const size_t count = countDocuments(owned, second);
+    if (count > 1) {
+      error = {second.line + 1, second.column + 1, "more than one YAML document; a bootstrap is exactly one"};
+      return false;
+    }
+    if (count == 1) docs.push_back(YAML::Load(owned));
   } catch (const YAML::Exception& e) {
     error = {e.mark.line + 1, e.mark.column + 1, e.msg};
     return false;
   } catch (const std::exception& e) {
     error = {0, 0, e.what()};
-    return false;
-  }
-  if (docs.size() > 1) {
-    error = {docs[1].Mark().line + 1, docs[1].Mark().column + 1,
-             "more than one YAML document; a bootstrap is exactly one"};
     return false;
   }
   out = YamlNode{};

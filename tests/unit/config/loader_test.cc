@@ -292,6 +292,18 @@ TEST(ConfigLoader, EmptyDocumentIsAnError) {
   EXPECT_THAT(r.status().message(), HasSubstr("empty"));
 }
 
+// yaml-cpp's own multi-document loop never ends on these (a stray ',' after
+// a document); the loader bounds it and reports an error at once.
+TEST(ConfigLoader, StrayFlowEntryAfterADocumentIsAnErrorNotAHang) {
+  for (const char* text : {",", "{a: 1},", ", a", "static_resources: {}\n,\n"}) {
+    auto r = loadBootstrapString(text, "stray.yaml");
+    ASSERT_FALSE(r.isOk()) << text;
+  }
+  auto two = loadBootstrapString("static_resources: {}\n---\nadmin: {}\n", "two.yaml");
+  ASSERT_FALSE(two.isOk());
+  EXPECT_THAT(two.status().message(), HasSubstr("more than one YAML document"));
+}
+
 TEST(Duration, ParsesEnvoyForms) {
   EXPECT_EQ(*parseDuration("5s"), std::chrono::seconds(5));
   EXPECT_EQ(*parseDuration("0.250s"), std::chrono::milliseconds(250));

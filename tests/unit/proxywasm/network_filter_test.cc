@@ -58,6 +58,9 @@ json networkConfig(const std::string& configuration, const std::string& vm_id, j
                 {"vm_config",
                  {{"vm_id", vm_id},
                   {"runtime", "envoy.wasm.runtime.v8"},
+                  // Not the default 100 ms: sanitizer builds on a loaded
+                  // machine run callbacks far slower. Deadline tests set theirs.
+                  {"limits", {{"callback_deadline", "10s"}}},
                   {"code", {{"local", {{"filename", testModulePath("network_filter.wasm")}}}}}}}}}};
   for (auto& [k, v] : extra.items()) cfg["config"][k] = v;
   return cfg;
