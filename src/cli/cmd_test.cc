@@ -129,7 +129,12 @@ int runTest(const std::vector<std::string>& args) {
     options.callout_response = std::move(parsed.value());
   }
   auto report = proxywasm::runOffline(*module, options, *request, response);
-  if (!report) return fail(report.status().message());
+  if (!report) {
+    return fail(report.status().message() +
+                (options.root_id.empty() ? " (no --root-id given: SDKs that pick the root context by root id, as "
+                                           "AssemblyScript's does, need the one the module registers)"
+                                         : ""));
+  }
   // "[debug] message": SDKs log their own bookkeeping at debug; hide it unless asked.
   std::erase_if(report->logs, [shown](const std::string& line) {
     auto close = line.find(']');

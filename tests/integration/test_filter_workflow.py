@@ -115,9 +115,9 @@ class FilterWorkflowTest(harness.WeirTestCase):
         index = os.path.join(project, "assembly", "index.ts")
         with open(index) as f:
             src = f.read()
-        src = src.replace('stream_context.headers.response.add("x-hello-filter", value);',
-                          'stream_context.headers.response.add("x-hello-filter", value);\n'
-                          '    stream_context.headers.response.add("x-hello-version", "2");')
+        line = 'stream_context.headers.response.add("x-hello-filter", this.root.value);'
+        self.assertIn(line, src)
+        src = src.replace(line, line + '\n    stream_context.headers.response.add("x-hello-version", "2");')
         with open(index, "w") as f:
             f.write(src)
         ref_v2 = "%s/team/hello-filter:v2" % hub.host

@@ -7,8 +7,17 @@ import {
 } from "@solo-io/proxy-runtime";
 
 class AddHeaderRoot extends RootContext {
+  value: string = "hello";
   createContext(context_id: u32): Context {
     return new AddHeader(context_id, this);
+  }
+  onConfigure(configuration_size: u32): bool {
+    // SDK 0.1.8 reads a stale buffer for an empty configuration: read only a
+    // non-empty one. Without one the header still shows the filter ran.
+    if (configuration_size == 0) return true;
+    const ok = super.onConfigure(configuration_size);
+    this.value = this.getConfiguration();
+    return ok;
   }
 }
 
@@ -25,10 +34,7 @@ class AddHeader extends Context {
   }
 
   onResponseHeaders(a: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    let value = this.root.getConfiguration();
-    // An empty configuration still shows the filter ran.
-    if (value == "") value = "hello";
-    stream_context.headers.response.add("x-{{name}}", value);
+    stream_context.headers.response.add("x-{{name}}", this.root.value);
     return FilterHeadersStatusValues.Continue;
   }
 }

@@ -9,8 +9,17 @@ import {
 } from "@solo-io/proxy-runtime";
 
 class AuthRoot extends RootContext {
+  token: string = "";
   createContext(context_id: u32): Context {
     return new Auth(context_id, this);
+  }
+  onConfigure(configuration_size: u32): bool {
+    // SDK 0.1.8 reads a stale buffer for an empty configuration: read only a
+    // non-empty one.
+    if (configuration_size == 0) return true;
+    const ok = super.onConfigure(configuration_size);
+    this.token = this.getConfiguration();
+    return ok;
   }
 }
 
@@ -22,7 +31,7 @@ class Auth extends Context {
   }
 
   onRequestHeaders(a: u32, end_of_stream: bool): FilterHeadersStatusValues {
-    const token = this.root.getConfiguration();
+    const token = this.root.token;
     const given = stream_context.headers.request.get("authorization");
     // No configured token means nothing can pass: fail closed.
     if (token != "" && given == "Bearer " + token) {

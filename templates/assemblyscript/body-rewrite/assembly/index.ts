@@ -19,6 +19,9 @@ class RewriteRoot extends RootContext {
     return new Rewrite(context_id, this);
   }
   onConfigure(configuration_size: u32): bool {
+    // Nothing to rewrite is a mistake: refuse to load. (Also: SDK 0.1.8 reads
+    // a stale buffer for an empty configuration.)
+    if (configuration_size == 0) return false;
     const ok = super.onConfigure(configuration_size);
     const config = this.getConfiguration();
     const arrow = config.indexOf("=>");
