@@ -164,6 +164,11 @@ int runHub(const std::vector<std::string>& args) {
     std::fprintf(stderr, "weir hub: --accounts and --htpasswd are two different auth modes; pick one\n");
     return 2;
   }
+  if (accounts_mode && (ao.allow_anonymous_pull || !ao.token_auth)) {
+    // Accounts always allow anonymous pulls of public repositories and speak the token flow.
+    std::fprintf(stderr, "weir hub: --allow-anonymous-pull and --basic-auth go with --htpasswd, not --accounts\n");
+    return 2;
+  }
   std::unique_ptr<weir::hub::Authorizer> authorizer;
   if (accounts_mode) {
     // Built below, once the registry has opened the store the accounts live in.
