@@ -125,6 +125,25 @@ std::string isoTime(std::chrono::system_clock::time_point t) {
 }
 
 // Where a remote plugin's module comes from and how its last fetch went.
+// The tier policy and where the module is on its way: "interp" (weir.interp,
+// or auto that could not compile), "compiling", "aot".
+json tierJson(const proxywasm::VmCode& vm) {
+  json out{{"policy", std::string(proxywasm::tierPolicyName(vm.tier))}};
+  if (!vm.module) return out;
+  if (!vm.tier_up) {
+    out["module"] = std::string(proxywasm::moduleTierName(*vm.module));
+    return out;
+  }
+  using State = proxywasm::TierUp::State;
+  switch (vm.tier_up->state()) {
+    case State::kIdle: out["module"] = "interp"; out["compile"] = "not started (no VM yet)"; break;
+    case State::kCompiling: out["module"] = "interp"; out["compile"] = "compiling"; break;
+    case State::kReady: out["module"] = "aot"; out["compile"] = "done"; break;
+    case State::kFailed: out["module"] = "interp"; out["compile"] = "failed"; out["error"] = vm.tier_up->error(); break;
+  }
+  return out;
+}
+
 json remoteJson(const proxywasm::RemoteSource& source, const proxywasm::RemoteCode* remote) {
   json j{{"uri", source.uri},
          {"refresh_interval_ms", source.pinned() ? 0 : source.refresh_interval.count()}};
@@ -289,7 +308,8 @@ AdminResponse PluginsEndpoint::list() const {
     json workers = json::array();
     size_t failed = 0;
     for (const auto& w : config->workerStates()) {
-      workers.push_back(w.failed ? json{{"state", "failed"}, {"error", w.error}} : json{{"state", "running"}});
+      workers.push_back(w.failed ? json{{"state", "failed"}, {"error", w.error}}
+                                 : json{{"state", "running"}, {"tier", std::string(wasm::runtime::tierName(w.tier))}});
       failed += w.failed ? 1 : 0;
     }
     const proxywasm::PluginStats& st = config->stats();
@@ -297,7 +317,8 @@ AdminResponse PluginsEndpoint::list() const {
         {"name", p.name},
         {"root_id", p.root_id},
         {"vm_id", vm.vm_id},
-        {"runtime", vm.runtime.empty() ? "weir interpreter" : vm.runtime + " (weir interpreter)"},
+        {"runtime", vm.runtime},
+        {"tier", tierJson(vm)},
         {"abi_version", std::string(proxywasm::abiVersionName(vm.abi))},
         {"module_digest", vm.digest},
         {"module_bytes", vm.module ? vm.module->decoded().bytes.size() : 0},
@@ -312,6 +333,7 @@ AdminResponse PluginsEndpoint::list() const {
          {{"vm_created", counterValue(st.vm_created)},
           {"vm_failed", counterValue(st.vm_failed)},
           {"vm_reloaded", counterValue(st.vm_reloaded)},
+          {"vm_compiled", counterValue(st.vm_compiled)},
           {"traps", counterValue(st.traps)},
           {"deadline_exceeded", counterValue(st.deadline_exceeded)},
           {"fail_closed", counterValue(st.fail_closed)},

@@ -1,7 +1,8 @@
 // `weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level L] [--watch-config]
-//             [--drain-time-s S] [--module-cache DIR]`
+//             [--drain-time-s S] [--module-cache DIR] [--wasm-engine E]`
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "proxywasm/wasm_filter.h"
 #include "proxywasm/network_filter.h"
 #include "proxywasm/remote_code.h"
+#include "proxywasm/tier.h"
 #include "proxywasm/wasm_service.h"
 #include "config/loader.h"
 #include "filters/builtin.h"
@@ -26,7 +28,8 @@ namespace {
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: weir proxy [-c CONFIG.yaml] [--concurrency N] [--log-level LEVEL]\n"
-               "                  [--watch-config] [--drain-time-s SECONDS] [--module-cache DIR]\n\n"
+               "                  [--watch-config] [--drain-time-s SECONDS] [--module-cache DIR]\n"
+               "                  [--wasm-engine interp|aot|auto]\n\n"
                "  -c, --config-path  Envoy v3 bootstrap YAML; without it an embedded default\n"
                "                     serves (listener :10000 answering directly, admin :9901)\n"
                "  --concurrency N    worker threads (default: number of cores)\n"
@@ -35,7 +38,11 @@ void usage(FILE* out) {
                "  --drain-time-s S   longest graceful drain on SIGTERM/SIGINT (default 10)\n"
                "  --module-cache DIR where Wasm modules of code.remote are cached by digest\n"
                "                     (default $WEIR_MODULE_CACHE, else $XDG_CACHE_HOME/weir/modules,\n"
-               "                     else ~/.cache/weir/modules)\n");
+               "                     else ~/.cache/weir/modules)\n"
+               "  --wasm-engine E    what Envoy runtime names (envoy.wasm.runtime.v8, ...) and no\n"
+               "                     runtime mean: auto (interpreter at once, compiled tier in the\n"
+               "                     background), interp, or aot (compile at load); default\n"
+               "                     $WEIR_WASM_ENGINE, else auto\n");
 }
 
 bool parseUint(const std::string& s, uint32_t& out) {
@@ -53,6 +60,7 @@ int runProxy(const std::vector<std::string>& args) {
   std::string log_level = "info";
   proxywasm::RemoteCodeSettings remote_code;
   remote_code.fetch = true;
+  std::optional<proxywasm::TierPolicy> engine;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& out) {
@@ -87,6 +95,14 @@ int runProxy(const std::vector<std::string>& args) {
       options.drain_time = std::chrono::seconds(s);
     } else if (a == "--module-cache") {
       if (!value(remote_code.cache_dir)) return 2;
+    } else if (a == "--wasm-engine") {
+      if (!value(v)) return 2;
+      auto parsed = proxywasm::parseTierPolicy(v);
+      if (!parsed) {
+        std::fprintf(stderr, "weir proxy: --wasm-engine: %s\n", parsed.status().message().c_str());
+        return 2;
+      }
+      engine = parsed.value();
     } else {
       std::fprintf(stderr, "weir proxy: unknown argument '%s'\n\n", a.c_str());
       usage(stderr);
@@ -99,8 +115,15 @@ int runProxy(const std::vector<std::string>& args) {
     return 2;
   }
   log::setLevel(*level);
-  // Before the config loads: plugins with code.remote start fetching then.
+  // Before the config loads: plugins with code.remote start fetching then,
+  // and the tier policy decides what their code gets.
   proxywasm::configureRemoteCode(remote_code);
+  // Without --wasm-engine: $WEIR_WASM_ENGINE if set (tier.h), else auto.
+  if (engine) {
+    proxywasm::setDefaultTierPolicy(*engine);
+  } else if (const char* env = std::getenv("WEIR_WASM_ENGINE"); !env || !*env) {
+    proxywasm::setDefaultTierPolicy(proxywasm::TierPolicy::kAuto);
+  }
 
   proxy::FilterRegistry registry;
   filters::registerBuiltinFilters(registry);

@@ -191,7 +191,8 @@ bool RemoteSource::pinned() const { return !uri.starts_with("oci://") || uri.fin
 
 std::string vmCodeKey(const VmCode& code) {
   return code.vm_id + "||" + sha256Hex(code.vm_configuration) + "||" + code.digest + "||" +
-         std::to_string(code.max_memory_pages) + "||" + std::to_string(code.callback_deadline.count());
+         std::to_string(code.max_memory_pages) + "||" + std::to_string(code.callback_deadline.count()) + "||" +
+         std::string(tierPolicyName(code.tier));
 }
 
 std::vector<std::string> localModuleFiles(const nlohmann::json& bootstrap) {
@@ -362,12 +363,9 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
   if (!vm_id) return vm_id.status();
   auto runtime = stringField(*vm, "runtime", "config.vm_config");
   if (!runtime) return runtime.status();
-  static constexpr std::string_view kRuntimes[] = {"", "envoy.wasm.runtime.v8", "envoy.wasm.runtime.wasmtime",
-                                                   "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wavm",
-                                                   "envoy.wasm.runtime.null", "weir.wasm.runtime.interpreter"};
-  bool known_runtime = false;
-  for (std::string_view r : kRuntimes) known_runtime |= runtime.value() == r;
-  if (!known_runtime) return invalidArgument("config.vm_config.runtime: unknown runtime '" + runtime.value() + "'");
+  if (auto policy = tierPolicyOf(runtime.value()); !policy) {
+    return invalidArgument("config.vm_config.runtime: " + policy.status().message());
+  }
 
   const json* code = field(*vm, "code");
   if (!code) return invalidArgument("config.vm_config.code: required");
@@ -455,6 +453,7 @@ Result<std::shared_ptr<const PluginConfig>> parsePluginConfig(const nlohmann::js
       }
     }
   }
+  if (Status tier = applyTierPolicy(vc); !tier.isOk()) return tier;
   if (!plugin->remote) vc.key = vmCodeKey(vc);
   plugin->vm = std::move(vm_code.value());
   return std::shared_ptr<const PluginConfig>(std::move(plugin));

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "proxywasm/abi.h"
+#include "proxywasm/tier.h"
 
 namespace weir::wasm::runtime {
 class Module;
@@ -33,12 +34,16 @@ enum class FailurePolicy : uint8_t { kFailClosed, kFailOpen, kFailReload };
 // configuration and code).
 struct VmCode {
   std::string vm_id;
-  std::string runtime;           // as configured; every runtime maps to weir's engine
+  std::string runtime;           // as configured; `tier` says what it means (tier.h)
   std::string vm_configuration;  // buffer 6
   std::vector<std::pair<std::string, std::string>> environment;  // WASI environ
   std::string digest;            // "sha256:<hex>" of the binary
   AbiVersion abi = AbiVersion::kUnknown;
+  // On the interpreter, or compiled already under weir.aot.
   std::shared_ptr<const wasm::runtime::Module> module;
+  TierPolicy tier = TierPolicy::kInterp;
+  // weir.auto: the background compile new VMs move to once it is ready.
+  std::shared_ptr<const TierUp> tier_up;
   uint32_t max_memory_pages = 16384;  // 1 GiB, the C++ host's default cap
   // A callback running longer is interrupted (the VM fails, the failure
   // policy applies); 0 disables the deadline.
@@ -52,6 +57,7 @@ struct PluginStats {
   stats::Counter* vm_created = nullptr;
   stats::Counter* vm_failed = nullptr;
   stats::Counter* vm_reloaded = nullptr;  // FAIL_RELOAD rebuilt a failed VM
+  stats::Counter* vm_compiled = nullptr;  // VMs created on the compiled tier (of vm_created)
   stats::Counter* fail_closed = nullptr;
   stats::Counter* fail_open = nullptr;
   stats::Counter* traps = nullptr;        // callbacks that trapped (deadline hits included)

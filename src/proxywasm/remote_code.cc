@@ -233,6 +233,7 @@ Result<std::shared_ptr<const VmCode>> RemoteCode::build(std::string bytes, const
   code.environment = settings.environment;
   code.max_memory_pages = settings.max_memory_pages;
   code.callback_deadline = settings.callback_deadline;
+  if (Status tier = applyTierPolicy(code); !tier.isOk()) return tier;
   code.key = vmCodeKey(code);
   std::shared_ptr<const VmCode> shared_code = std::move(compiled.value());
   Status valid = validateInThrowawayVm(shared_code, plugin_);

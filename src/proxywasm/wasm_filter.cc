@@ -1,5 +1,6 @@
 #include "proxywasm/wasm_filter.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "base/buffer.h"
@@ -34,6 +35,12 @@ struct WorkerCache {
   // VMs of replaced remote modules that streams may still run on; shut
   // down once nothing else holds them.
   std::vector<std::shared_ptr<WasmVm>> retired;
+
+  // A VM shared by several plugins is retired by each of them: once is
+  // enough (the sweep in acquire waits for the only reference to be ours).
+  void retire(std::shared_ptr<WasmVm> vm) {
+    if (std::find(retired.begin(), retired.end(), vm) == retired.end()) retired.push_back(std::move(vm));
+  }
   ~WorkerCache() {
     for (auto& [plugin, slot] : slots) {
       if (slot.vm) slot.vm->shutdown();
@@ -792,11 +799,13 @@ std::vector<WasmFilterConfig::WorkerState> WasmFilterConfig::workerStates() cons
   return out;
 }
 
-void WasmFilterConfig::noteWorkerState(bool failed, std::string error) const {
+void WasmFilterConfig::noteWorkerState(bool failed, std::string error,
+                                       std::optional<wasm::runtime::Tier> tier) const {
   std::lock_guard<std::mutex> lock(states_mutex_);
   WorkerState& state = states_[std::this_thread::get_id()];
   state.failed = failed;
   state.error = std::move(error);
+  if (tier) state.tier = *tier;
 }
 
 std::vector<std::shared_ptr<const WasmFilterConfig>> livePluginConfigs() {
@@ -854,12 +863,21 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
       // A new module: new streams get a VM of it; streams in flight finish
       // on the old one, which is shut down once they are done. A failure of
       // the old module does not hold back the new one.
-      if (slot.vm) cache.retired.push_back(std::move(slot.vm));
+      if (slot.vm) cache.retire(std::move(slot.vm));
       slot.vm.reset();
       slot.root = nullptr;
       slot.failed_at.reset();
       slot.generation = current.generation;
     }
+  }
+  // weir.auto: once the compiled code is ready, new streams move to a VM on
+  // it, and the interpreter's VM retires when its streams are done — the
+  // same swap as a new remote module.
+  const bool tier_up = code->tier_up && code->tier_up->ready();
+  if (tier_up && slot.vm && slot.vm->tier() == wasm::runtime::Tier::kInterpreter) {
+    cache.retire(std::move(slot.vm));
+    slot.vm.reset();
+    slot.root = nullptr;
   }
   if (slot.vm && !slot.vm->failed()) return Handle{slot.vm, slot.root};
   const auto now = event::Dispatcher::monotonicNow();
@@ -877,10 +895,11 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   std::shared_ptr<WasmVm> vm;
   if (auto it = cache.vms.find(code->key); it != cache.vms.end()) {
     vm = it->second.lock();
-    if (vm && vm->failed()) vm.reset();
+    if (vm && (vm->failed() || (tier_up && vm->tier() == wasm::runtime::Tier::kInterpreter))) vm.reset();
   }
   if (!vm) {
-    auto created = WasmVm::create(code, VmEnvironment{&dispatcher, store_, clusters});
+    auto created = WasmVm::create(code, VmEnvironment{&dispatcher, store_, clusters},
+                                  tier_up ? code->tier_up->compiled() : nullptr);
     if (!created) {
       slot.vm.reset();
       slot.failed_at = now;
@@ -892,6 +911,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
     vm = std::move(created.value());
     cache.vms[code->key] = vm;
     if (stats().vm_created) stats().vm_created->inc();
+    if (vm->tier() == wasm::runtime::Tier::kAot && stats().vm_compiled) stats().vm_compiled->inc();
     if (slot.failed_at && stats().vm_reloaded) stats().vm_reloaded->inc();
   }
   RootContext* root = vm->rootFor(plugin_.get());
@@ -911,7 +931,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   slot.root = root;
   slot.failed_at.reset();
   slot.error.clear();
-  noteWorkerState(false, {});
+  noteWorkerState(false, {}, vm->tier());
   return Handle{vm, root};
 }
 

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +31,9 @@
 #include "proxy/filter_factory.h"
 #include "proxywasm/plugin.h"
 
+namespace weir::wasm::runtime {
+enum class Tier : uint8_t;
+}
 namespace weir::stats {
 class Store;
 class Counter;
@@ -85,9 +89,10 @@ class WasmFilterConfig {
   struct WorkerState {
     bool failed = false;
     std::string error;
+    wasm::runtime::Tier tier{};  // of the VM serving now ({} is the interpreter)
   };
   std::vector<WorkerState> workerStates() const;
-  void noteWorkerState(bool failed, std::string error) const;
+  void noteWorkerState(bool failed, std::string error, std::optional<wasm::runtime::Tier> tier = std::nullopt) const;
 
   ~WasmFilterConfig();
 

@@ -75,6 +75,7 @@ std::shared_ptr<const PluginStats> makePluginStats(stats::Store* store, std::str
   s->vm_created = &store->counter(prefix + "vm_created");
   s->vm_failed = &store->counter(prefix + "vm_failed");
   s->vm_reloaded = &store->counter(prefix + "vm_reloaded");
+  s->vm_compiled = &store->counter(prefix + "vm_compiled");
   s->fail_closed = &store->counter(prefix + "fail_closed");
   s->fail_open = &store->counter(prefix + "fail_open");
   s->traps = &store->counter(prefix + "traps");
@@ -100,11 +101,14 @@ WasmVm::~WasmVm() {
   }
 }
 
-Result<std::shared_ptr<WasmVm>> WasmVm::create(std::shared_ptr<const VmCode> code, VmEnvironment env) {
+Result<std::shared_ptr<WasmVm>> WasmVm::create(std::shared_ptr<const VmCode> code, VmEnvironment env,
+                                               std::shared_ptr<const wasm::runtime::Module> module) {
   // The settings of code.remote carry no module; only the Wasm filters
   // fetch one (RemoteCode) and pass that.
   if (!code || !code->module) return failedPrecondition("no module: code.remote is supported by the Wasm filters only");
+  if (!module) module = code->module;
   std::shared_ptr<WasmVm> vm(new WasmVm(std::move(code), env));
+  vm->module_ = std::move(module);
   Status s = vm->initialize();
   if (!s.isOk()) return s;
   return vm;
@@ -115,7 +119,7 @@ Status WasmVm::initialize() {
   registerProxyWasmImports(linker, this);
   wasm::runtime::InstanceLimits limits;
   limits.max_memory_pages = code_->max_memory_pages;
-  auto instance = wasm::runtime::Instance::instantiate(code_->module, linker, limits);
+  auto instance = wasm::runtime::Instance::instantiate(module_, linker, limits);
   if (!instance) {
     return Status(instance.status().code(), "failed to load Wasm module: " + instance.status().message());
   }

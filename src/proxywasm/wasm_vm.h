@@ -36,6 +36,7 @@
 #include "proxywasm/context.h"
 #include "proxywasm/plugin.h"
 #include "proxywasm/watchdog.h"
+#include "wasm/runtime/engine.h"
 #include "wasm/runtime/instance.h"
 
 namespace weir::stats {
@@ -105,7 +106,10 @@ struct CalloutResponse {
 
 class WasmVm : public std::enable_shared_from_this<WasmVm> {
  public:
-  static Result<std::shared_ptr<WasmVm>> create(std::shared_ptr<const VmCode> code, VmEnvironment env);
+  // Instantiates `module`, or code->module when null (weir.auto passes the
+  // compiled module once its TierUp has one).
+  static Result<std::shared_ptr<WasmVm>> create(std::shared_ptr<const VmCode> code, VmEnvironment env,
+                                                std::shared_ptr<const wasm::runtime::Module> module = nullptr);
   ~WasmVm();
   WasmVm(const WasmVm&) = delete;
   WasmVm& operator=(const WasmVm&) = delete;
@@ -120,6 +124,8 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
 
   const VmCode& code() const { return *code_; }
   AbiVersion abi() const { return code_->abi; }
+  // The tier this VM's instance runs on.
+  wasm::runtime::Tier tier() const { return module_->tier(); }
   bool failed() const { return failed_; }
   const std::string& failureMessage() const { return failure_; }
   VmEnvironment& environment() { return env_; }
@@ -212,6 +218,7 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
 
   std::shared_ptr<const VmCode> code_;
   VmEnvironment env_;
+  std::shared_ptr<const wasm::runtime::Module> module_;
   std::unique_ptr<wasm::runtime::Instance> instance_;
   std::unique_ptr<CallWatchdog::Slot> watchdog_slot_;  // null without a deadline
   wasm::runtime::Memory* memory_ = nullptr;

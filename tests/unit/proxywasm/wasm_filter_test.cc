@@ -17,6 +17,7 @@
 #include "proxy/filter_manager.h"
 #include "proxywasm/shared_data.h"
 #include "testdata/proxywasm/test_modules.h"
+#include "wasm/runtime/engine.h"
 
 namespace weir::proxywasm {
 namespace {
@@ -132,6 +133,9 @@ json wasmConfig(const std::string& module, const std::string& configuration, con
                 {"vm_config",
                  {{"vm_id", vm_id},
                   {"runtime", "envoy.wasm.runtime.v8"},
+                  // Not the default 100 ms: sanitizer builds on a loaded
+                  // machine run callbacks far slower. Deadline tests set theirs.
+                  {"limits", {{"callback_deadline", "10s"}}},
                   {"code", {{"local", {{"filename", testModulePath(module)}}}}}}}}}};
   for (auto& [k, v] : extra.items()) cfg["config"][k] = v;
   return cfg;
@@ -463,6 +467,67 @@ TEST_F(WasmFilterTest, AssemblyScriptSdkRequiresTheRegisteredRootId) {
   cfg["config"]["vm_config"]["code"]["local"]["filename"] = path;
   auto factory = createWasmFilterFactory(cfg, nullptr);
   EXPECT_FALSE(factory.isOk()) << "the SDK aborts when root_id names no registered root context";
+}
+
+
+// weir.auto: the first VM runs on the interpreter at once; once the background
+// compile is done, new streams get a VM on the compiled code and the
+// interpreter's VM retires. Needs wasm2c and a C compiler, which setup.sh
+// installs; without them the module stays on the interpreter (second test).
+TEST_F(WasmFilterTest, AutoTierMovesNewStreamsToTheCompiledCode) {
+  json cfg = wasmConfig("test_filter.wasm", "cfg-value", "c-tier-up", json{{"name", "tier-plugin"}});
+  cfg["config"]["vm_config"]["runtime"] = "weir.auto";
+  auto filter = makeFilter(cfg, &store_);
+  std::shared_ptr<const WasmFilterConfig> auto_config;
+  for (const auto& c : livePluginConfigs()) {
+    if (c->plugin()->name == "tier-plugin") auto_config = c;
+  }
+  ASSERT_NE(auto_config, nullptr);
+  const VmCode& code = *auto_config->plugin()->vm;
+  ASSERT_EQ(code.tier, TierPolicy::kAuto);
+  ASSERT_NE(code.tier_up, nullptr);
+  EXPECT_EQ(code.tier_up->state(), TierUp::State::kIdle) << "validation alone compiles nothing";
+
+  auto serve = [&] {
+    TestStream stream(dispatcher_, filter);
+    stream.request();
+    ASSERT_TRUE(stream.complete);
+    EXPECT_EQ(stream.response_headers.status(), 200);
+    EXPECT_EQ(stream.response_headers.getOr("x-wasm-response"), "cfg-value");
+  };
+  serve();  // starts the compile
+  ASSERT_EQ(auto_config->workerStates().size(), 1u);
+  EXPECT_EQ(auto_config->workerStates()[0].tier, wasm::runtime::Tier::kInterpreter);
+  code.tier_up->wait();
+  ASSERT_EQ(code.tier_up->state(), TierUp::State::kReady) << code.tier_up->error();
+  serve();
+  serve();
+  EXPECT_EQ(auto_config->workerStates()[0].tier, wasm::runtime::Tier::kAot);
+  EXPECT_EQ(store_.counter("wasm.tier-plugin.vm_created").value(), 2u);
+  EXPECT_EQ(store_.counter("wasm.tier-plugin.vm_compiled").value(), 1u);
+  EXPECT_EQ(store_.counter("wasm.tier-plugin.vm_failed").value(), 0u);
+}
+
+TEST_F(WasmFilterTest, AotRuntimeCompilesAtConfigLoadAndInterpNever) {
+  json aot = wasmConfig("test_filter.wasm", "cfg-value", "c-aot");
+  aot["config"]["vm_config"]["runtime"] = "weir.aot";
+  auto parsed = parsePluginConfig(aot);
+  ASSERT_TRUE(parsed.isOk()) << parsed.status().toString();
+  EXPECT_EQ(parsed.value()->vm->module->tier(), wasm::runtime::Tier::kAot);
+  EXPECT_EQ(parsed.value()->vm->tier_up, nullptr);
+  auto filter = makeFilter(aot);
+  TestStream stream(dispatcher_, filter);
+  stream.request();
+  ASSERT_TRUE(stream.complete);
+  EXPECT_EQ(stream.response_headers.getOr("x-wasm-response"), "cfg-value");
+
+  json interp = wasmConfig("test_filter.wasm", "", "c-interp");
+  interp["config"]["vm_config"]["runtime"] = "weir.interp";
+  auto plain = parsePluginConfig(interp);
+  ASSERT_TRUE(plain.isOk()) << plain.status().toString();
+  EXPECT_EQ(plain.value()->vm->module->tier(), wasm::runtime::Tier::kInterpreter);
+  EXPECT_EQ(plain.value()->vm->tier_up, nullptr);
+  EXPECT_NE(vmCodeKey(*plain.value()->vm), vmCodeKey(*parsed.value()->vm)) << "tiers never share a VM";
 }
 
 }  // namespace
