@@ -3,9 +3,13 @@
 # in one run, through the same weir binary in front of the same upstream:
 #   none      the router alone
 #   builtin   envoy.filters.http.header_mutation adding one response header
-#   wasm-c    the same logic as a Wasm filter in C (header_filter.c)
-#   wasm-as   the same logic with the AssemblyScript SDK (root bench_header)
+#   wasm-c    the same logic as a Wasm filter in C (header_filter.c), interpreter
+#   wasm-c-aot    the same module on the compiled tier (runtime weir.aot)
+#   wasm-as   the same logic with the AssemblyScript SDK (root bench_header), interpreter
+#   wasm-as-aot   the same module on the compiled tier
 #   wasm-wat  examples/filters/hello.wat (a header from its config + a counter)
+# Envoy's runtime names mean the interpreter here (--wasm-engine interp), so
+# each row runs one tier for its whole run; weir.aot compiles at config load.
 # Each config runs in its own weir, pinned to CPU 0 with one worker; wrk
 # (keep-alive, 32 connections) and the upstream nginx share CPU 1. Reported:
 # requests/s, p50/p99, and the proxy's CPU µs per request (utime+stime of the
@@ -40,7 +44,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 1200); do  # 60 s: weir.aot rows compile before listening
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.05
   done
@@ -69,7 +73,7 @@ taskset -c 1 nginx -c "$work/upstream/nginx.conf" -p "$work/upstream" -e stderr 
 pids+=($!)
 wait_port "$up_port"
 
-wasm_filter() {  # name root_id file
+wasm_filter() {  # name root_id file [runtime]
   printf '%s\n' \
     "          - name: envoy.filters.http.wasm" \
     "            typed_config:" \
@@ -78,7 +82,7 @@ wasm_filter() {  # name root_id file
     "                name: $1" \
     "                root_id: \"$2\"" \
     "                configuration: { \"@type\": type.googleapis.com/google.protobuf.StringValue, value: wasm }" \
-    "                vm_config: { vm_id: $1, runtime: envoy.wasm.runtime.v8, code: { local: { filename: $3 } } }"
+    "                vm_config: { vm_id: $1, runtime: ${4:-envoy.wasm.runtime.v8}, code: { local: { filename: $3 } } }"
 }
 
 filters_for() {
@@ -94,7 +98,9 @@ filters_for() {
         "                - append: { header: { key: x-bench, value: builtin } }"
       ;;
     wasm-c) wasm_filter c "" "$work/header_filter.wasm" ;;
+    wasm-c-aot) wasm_filter c "" "$work/header_filter.wasm" weir.aot ;;
     wasm-as) wasm_filter as bench_header "$work/as_filter.wasm" ;;
+    wasm-as-aot) wasm_filter as bench_header "$work/as_filter.wasm" weir.aot ;;
     wasm-wat) wasm_filter wat "" "$work/hello.wasm" ;;
   esac
 }
@@ -133,12 +139,13 @@ write_config() {  # name port admin_port
     "        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $up_port } } }"
 }
 
-configs=(none builtin wasm-c wasm-as wasm-wat)
+configs=(none builtin wasm-c wasm-c-aot wasm-as wasm-as-aot wasm-wat)
 declare -A weir_pid weir_port
 for name in "${configs[@]}"; do
   port=$(free_port)
   write_config "$name" "$port" "$(free_port)" > "$work/$name.yaml"
-  taskset -c 0 "$weir_bin" proxy -c "$work/$name.yaml" --concurrency 1 --log-level warn > "$work/$name.log" 2>&1 &
+  taskset -c 0 "$weir_bin" proxy -c "$work/$name.yaml" --concurrency 1 --log-level warn \
+    --wasm-engine interp > "$work/$name.log" 2>&1 &
   weir_pid[$name]=$!
   weir_port[$name]=$port
   pids+=($!)
