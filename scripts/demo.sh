@@ -30,16 +30,22 @@ echo
 echo "\$ curl -s 'http://127.0.0.1:9901/stats?filter=...'   # the plugin's stats and metric"
 curl -sS 'http://127.0.0.1:9901/stats?filter=^(wasmcustom|wasm\.hello\.(vm|traps|deadline)|http\.ingress_http\.downstream_rq_(total|2xx))' || true
 
-# The hub: a fresh registry with a few filters, pushed the way an author does.
+# The hub: a fresh registry with accounts and the web UI, and a few filters
+# pushed the way an author does — by the account "examples", with an API
+# token, logged in as `weir login` does (credentials in a demo-only docker
+# config, not the user's).
 rm -rf "$demo"
-mkdir -p "$demo/filters"
-export WEIR_STORE="$demo/store"
-"$bin" hub --listen "$hub_addr" --data "$demo/hub" --workers 1 >"$demo/hub.log" 2>&1 &
+mkdir -p "$demo/filters" "$demo/docker"
+export WEIR_STORE="$demo/store" DOCKER_CONFIG="$demo/docker"
+mkdir -p "$demo/hub"
+token=$("$bin" hub adduser --data "$demo/hub" examples --token demo-publisher --scopes pull,push 2>/dev/null)
+"$bin" hub --listen "$hub_addr" --data "$demo/hub" --workers 1 --accounts >"$demo/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 50); do
-  curl -fsS -o /dev/null "http://$hub_addr/v2/" 2>/dev/null && break
+  curl -sS -o /dev/null "http://$hub_addr/v2/" 2>/dev/null && break
   sleep 0.1
 done
+printf '%s\n' "$token" | "$bin" login "$hub_addr" -u examples --password-stdin >/dev/null
 published=()
 publish() {  # FILE REPO ROOT_ID DESCRIPTION
   if "$bin" push "$1" "$hub_addr/examples/$2:v1" --root-id "$3" --description "$4" -q >/dev/null; then
@@ -65,7 +71,8 @@ fi
 echo
 echo "== weir hub is serving on http://$hub_addr/ (data: $demo/hub), with:"
 for ref in "${published[@]}"; do echo "   $ref"; done
-echo "   browse: http://$hub_addr/ ; catalog: curl -s http://$hub_addr/v2/_catalog"
+echo "   browse: http://$hub_addr/ (sign up there to star filters and push your own)"
+echo "   catalog: curl -s http://$hub_addr/v2/_catalog ; API: curl -s 'http://$hub_addr/api/v1/search?q=header'"
 echo
 echo "== deploy one into the proxy above (no restart), see it, remove it:"
 echo "\$ WEIR_STORE=$demo/store $bin deploy $hub_addr/examples/add-header:v1 --admin http://127.0.0.1:9901 --name add-header --config 'hello from the hub'"

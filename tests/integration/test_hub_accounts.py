@@ -270,6 +270,30 @@ class AccountsAuthTest(AccountsTestCase):
                                             headers=basic("alice", "alice-password"))[2])["stars"], 1)
 
 
+class AddUserTest(AccountsTestCase):
+    def test_adduser_creates_an_account_whose_token_pushes_and_refuses_bad_input(self):
+        data = os.path.join(self.tmp, "hub")
+        os.makedirs(data)
+        p = self.weir("hub", "adduser", "--data", data, "ci-bot", "--token", "ci", "--scopes", "pull,push",
+                      "--kdf-iterations", "1000")
+        token = p.stdout.strip()
+        self.assertTrue(token.startswith("weir_"), p.stdout)
+        p = self.weir("hub", "adduser", "--data", data, "ci-bot", "--kdf-iterations", "1000", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ci-bot", p.stderr)
+        p = self.weir("hub", "adduser", "--data", data, "other", "--token", "t", "--scopes", "pull,admin", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("unknown scope 'admin'", p.stderr)
+        p = self.weir("hub", "adduser", "--data", data, "pw-user", "--password-stdin", "--kdf-iterations", "1000",
+                      input="short\n", check=False)
+        self.assertNotEqual(p.returncode, 0, "a password under 8 bytes is refused")
+        self.h = self.hub(data=data, args=FAST)
+        self.push("ci-bot", token, "ci-bot/built", description="pushed by a token from adduser")
+        st, _, body = request(self.h.port, "GET", "/api/v1/search?q=adduser")
+        self.assertEqual(st, 200, body)
+        self.assertEqual([r["name"] for r in json.loads(body)["results"]], ["ci-bot/built"])
+
+
 class BrowserTest(AccountsTestCase):
     def test_sign_up_token_push_search_page_star_in_chromium(self):
         self.start()
