@@ -10,6 +10,7 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::mutex g_write_mutex;
+ScopedCapture* g_capture = nullptr;  // guarded by g_write_mutex
 
 constexpr std::string_view kNames[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
 
@@ -37,10 +38,30 @@ void write(Level lvl, std::string_view message) {
   gmtime_r(&secs, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+  const std::string line = fmt::format("[{}.{:03}] [{}] {}\n", stamp, static_cast<long long>(millis), levelName(lvl),
+                                       message);
   std::lock_guard<std::mutex> lock(g_write_mutex);
-  std::fprintf(stderr, "[%s.%03lld] [%.*s] %.*s\n", stamp, static_cast<long long>(millis),
-               static_cast<int>(levelName(lvl).size()), levelName(lvl).data(),
-               static_cast<int>(message.size()), message.data());
+  if (g_capture) {
+    g_capture->text_ += line;
+    return;
+  }
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+ScopedCapture::ScopedCapture() {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  outer_ = g_capture;
+  g_capture = this;
+}
+
+ScopedCapture::~ScopedCapture() {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  g_capture = outer_;
+}
+
+std::string ScopedCapture::text() const {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  return text_;
 }
 
 }  // namespace weir::log

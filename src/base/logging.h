@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -21,6 +22,24 @@ bool enabled(Level level);
 
 // Writes one line: "[time] [level] message". Thread-safe.
 void write(Level level, std::string_view message);
+
+// While alive, every line written (by any thread) goes to this object instead
+// of stderr, formatted as on stderr — for tools that report a run's log
+// themselves (`weir test`). Captures nest; the innermost one receives.
+class ScopedCapture {
+ public:
+  ScopedCapture();
+  ~ScopedCapture();
+  ScopedCapture(const ScopedCapture&) = delete;
+  ScopedCapture& operator=(const ScopedCapture&) = delete;
+  // The lines captured so far, each ending in '\n'.
+  std::string text() const;
+
+ private:
+  friend void write(Level, std::string_view);
+  ScopedCapture* outer_ = nullptr;
+  std::string text_;
+};
 
 template <typename... Args>
 void logf(Level lvl, fmt::format_string<Args...> format, Args&&... args) {

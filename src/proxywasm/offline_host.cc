@@ -1,7 +1,5 @@
 #include "proxywasm/offline_host.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -308,42 +306,6 @@ std::string encodeResponse(const RecordedMessage& m) {
   out += "content-length: " + std::to_string(m.body.size()) + "\r\nconnection: close\r\n\r\n" + m.body;
   return out;
 }
-
-// Captures what weir's log writes to stderr while the plugin runs.
-class StderrCapture {
- public:
-  StderrCapture() {
-    std::fflush(stderr);
-    file_ = std::tmpfile();
-    if (!file_) return;
-    saved_ = ::dup(2);
-    if (saved_ < 0 || ::dup2(::fileno(file_), 2) < 0) {
-      std::fclose(file_);
-      file_ = nullptr;
-    }
-  }
-  ~StderrCapture() { restore(); }
-  StderrCapture(const StderrCapture&) = delete;
-  StderrCapture& operator=(const StderrCapture&) = delete;
-  std::string restore() {
-    std::string out;
-    if (!file_) return out;
-    std::fflush(stderr);
-    ::dup2(saved_, 2);
-    ::close(saved_);
-    std::rewind(file_);
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), file_)) > 0) out.append(buf, n);
-    std::fclose(file_);
-    file_ = nullptr;
-    return out;
-  }
-
- private:
-  std::FILE* file_ = nullptr;
-  int saved_ = -1;
-};
 
 class OfflineRun {
  public:
@@ -838,11 +800,11 @@ Result<OfflineReport> runOffline(const std::string& module_bytes, const OfflineO
     const log::Level saved = log::level();
     // Plugins log at every level; show them all.
     log::setLevel(log::Level::kTrace);
-    StderrCapture capture;
+    log::ScopedCapture capture;
     OfflineRun run(options, request, response, report);
     s = run.run(std::move(code.value()));
     log::setLevel(saved);
-    splitLog(capture.restore(), options.plugin_name, report);
+    splitLog(capture.text(), options.plugin_name, report);
   }
   if (!s.isOk()) return s;
   for (const CallbackRecord& c : report.callbacks) {

@@ -11,9 +11,10 @@
 // cluster manager that answers every cluster name with `callout_response`
 // (a canned raw HTTP/1.1 response) or, without one, with no such cluster.
 //
-// Log lines are captured from the process's stderr while the plugin runs
-// (weir's log writes there and has no other sink), so runOffline must not
-// run concurrently with anything else that logs; `weir test` is one thread.
+// Log lines are captured from weir's log while the plugin runs
+// (log::ScopedCapture), so runOffline must not run concurrently with anything
+// else that logs: their lines would land in the report; `weir test` is one
+// thread.
 #pragma once
 
 #include <cstdint>
