@@ -16,6 +16,11 @@
 # whole process from /proc/PID/stat around the measured run / requests), with
 # ratios to `none`. The configs are measured ROUNDS times, interleaved, and
 # the median per config is reported (the machine is shared and noisy).
+# Then, latency while a module compiles: a weir serving the C filter (not
+# pinned: worker, main thread and compiler share both cores with wrk and
+# nginx on CPU 1) is measured with wrk, once alone and once while
+# POST /plugins adds a ~150 KB module (big_filter.py) with runtime weir.aot,
+# which compiles it on the main thread into a fresh cache. Reported: p50/p99 of both runs and the compile time.
 # Environment: DURATION (s, default 5), WARMUP (s, 1), CONNECTIONS (32), ROUNDS (3).
 set -euo pipefail
 
@@ -57,6 +62,9 @@ clang --target=wasm32-wasi -O2 -nostdlib -Wl,--no-entry -I"$root/tests/testdata/
   -o "$work/header_filter.wasm" "$here/header_filter.c" "$here/bump_malloc.c"
 wat2wasm "$root/examples/filters/hello.wat" -o "$work/hello.wasm"
 "$root/tests/testdata/proxywasm/assemblyscript/build.sh" "$work/as_filter.wasm"
+python3 "$here/big_filter.py" > "$work/big_filter.c"
+clang --target=wasm32-wasi -O2 -nostdlib -Wl,--no-entry -I"$root/tests/testdata/proxywasm" \
+  -o "$work/big_filter.wasm" "$work/big_filter.c" "$here/bump_malloc.c"
 
 # --- the upstream (CPU 1) ---
 up_port=$(free_port)
@@ -174,3 +182,48 @@ for name in "${configs[@]}"; do
   kill -0 "${weir_pid[$name]}" 2>/dev/null || { echo "weir ($name) died:" >&2; cat "$work/$name.log" >&2; exit 1; }
 done
 python3 "$here/report.py" "$work/results.txt" "$duration" "$connections" "$rounds"
+
+# --- p99 while a 150 KB module compiles in the same process ---
+port=$(free_port)
+admin_port=$(free_port)
+write_config wasm-c "$port" "$admin_port" > "$work/compile.yaml"
+WEIR_AOT_CACHE_DIR="$work/aot-cache" "$weir_bin" proxy -c "$work/compile.yaml" --concurrency 1 \
+  --log-level warn --wasm-engine interp > "$work/compile.log" 2>&1 &
+compile_pid=$!
+pids+=($compile_pid)
+wait_port "$port"
+taskset -c 1 wrk -t1 -c"$connections" -d"${warmup}s" "http://127.0.0.1:$port/" > /dev/null
+taskset -c 1 wrk -t1 -c"$connections" -d3s --latency "http://127.0.0.1:$port/" > "$work/alone.txt"
+python3 - "$work/big_filter.wasm" > "$work/big.json" <<'PY'
+import base64, json, sys
+print(json.dumps({"root_id": "", "vm_config": {"vm_id": "big", "runtime": "weir.aot",
+      "code": {"local": {"inline_bytes": base64.b64encode(open(sys.argv[1], "rb").read()).decode()}}}}))
+PY
+start_ns=$(date +%s%N)
+curl -fsS -o "$work/post.txt" -X POST --data-binary @"$work/big.json" -H 'content-type: application/json' \
+  "http://127.0.0.1:$admin_port/plugins/big" &
+post_pid=$!
+taskset -c 1 wrk -t1 -c"$connections" -d3s --latency "http://127.0.0.1:$port/" > "$work/compiling.txt"
+still_compiling=no
+kill -0 "$post_pid" 2>/dev/null && still_compiling=yes
+wait "$post_pid" || { echo "POST /plugins/big failed:" >&2; cat "$work/post.txt" "$work/compile.log" >&2; exit 1; }
+compile_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+python3 - "$work/alone.txt" "$work/compiling.txt" "$compile_ms" "$still_compiling" \
+  "$(stat -c %s "$work/big_filter.wasm")" <<'PY'
+import re, sys
+def lat(path):
+    t = open(path).read()
+    if re.search(r"Non-2xx or 3xx responses", t):
+        sys.exit("non-2xx responses in " + path)
+    def ms(p):
+        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % p, t)
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)), ms(50), ms(99)
+a, c = lat(sys.argv[1]), lat(sys.argv[2])
+print("bench/wasm-filter compile: a %s-byte module compiled (weir.aot, POST /plugins) in %s ms; "
+      "still compiling when the measured run ended: %s" % (sys.argv[5], sys.argv[3], sys.argv[4]))
+print("%-16s %10s %9s %9s" % ("C filter", "req/s", "p50 ms", "p99 ms"))
+print("%-16s %10.0f %9.3f %9.3f" % ("alone", a[0], a[1], a[2]))
+print("%-16s %10.0f %9.3f %9.3f" % ("while compiling", c[0], c[1], c[2]))
+print("p99 while compiling / alone: %.2fx" % (c[2] / a[2]))
+PY
