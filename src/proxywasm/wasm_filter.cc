@@ -49,6 +49,13 @@ struct WorkerCache {
   }
 };
 
+// weir.auto: a VM on the interpreter whose module's compiled code is ready
+// serves no new streams (WasmFilterConfig::acquire replaces it).
+bool movesToCompiledCode(const WasmVm& vm) {
+  const auto& tier_up = vm.code().tier_up;
+  return tier_up && vm.tier() == wasm::runtime::Tier::kInterpreter && tier_up->ready();
+}
+
 // Every WasmFilterConfig built and still alive, in creation order.
 struct LiveConfigs {
   std::mutex mutex;
@@ -855,7 +862,9 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   std::shared_ptr<const VmCode> code = plugin_->vm;
   if (plugin_->remote) {
     if (!remote_) return failedPrecondition("code.remote is not fetched by this process");
-    if (slot.vm && !slot.vm->failed() && slot.generation == remote_->generation()) return Handle{slot.vm, slot.root};
+    if (slot.vm && !slot.vm->failed() && slot.generation == remote_->generation() && !movesToCompiledCode(*slot.vm)) {
+      return Handle{slot.vm, slot.root};
+    }
     RemoteCode::Current current = remote_->current();
     if (!current.code) return unavailable("remote module " + remote_->source().uri + " not loaded yet");
     code = std::move(current.code);
@@ -874,7 +883,7 @@ Result<WasmFilterConfig::Handle> WasmFilterConfig::acquire(event::Dispatcher& di
   // it, and the interpreter's VM retires when its streams are done — the
   // same swap as a new remote module.
   const bool tier_up = code->tier_up && code->tier_up->ready();
-  if (tier_up && slot.vm && slot.vm->tier() == wasm::runtime::Tier::kInterpreter) {
+  if (slot.vm && movesToCompiledCode(*slot.vm)) {
     cache.retire(std::move(slot.vm));
     slot.vm.reset();
     slot.root = nullptr;
