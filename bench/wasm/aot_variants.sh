@@ -22,7 +22,9 @@ weir="$build/weir"
 work="$build/bench-wasm/aot-variants"
 rm -rf "$work"; mkdir -p "$work/c"
 export WEIR_AOT_CACHE_DIR="$work/cache"
-clang --target=wasm32-wasi -O2 -fuse-ld=lld -o "$work/$name.wasm" "$here/$name.c"
+# The Wasm features bench/wasm/run.sh builds with (WASM_FLAGS, same default).
+clang --target=wasm32-wasi -O2 ${WASM_FLAGS--mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals} \
+  -fuse-ld=lld -o "$work/$name.wasm" "$here/$name.c"
 gcc -O2 -o "$work/$name.native" "$here/$name.c"
 so=$("$weir" wasm compile --emit-c "$work/c" "$work/$name.wasm" | sed -n 's/^[a-z]*: //p')
 # The explicitly checked build is generated differently (no direct memory
@@ -40,7 +42,7 @@ for v in full explicit O3 no-poll no-entry bare; do
     no-poll|bare) sed -i 's/^#define WEIR_POLL(env) \\$/#define WEIR_POLL(env) do {} while (0)\n#define WEIR_POLL_UNUSED(env) \\/' "$d/wasm-rt.h" ;;
   esac
   case $v in
-    no-entry|bare) sed -i 's/^#define FUNC_PROLOGUE  .*$/#define FUNC_PROLOGUE do { ++instance->Z_w_instance->depth; } while (0)\n#define FUNC_PROLOGUE_UNUSED \\/' "$d/module.c" ;;
+    no-entry|bare) sed -i 's/^#define WEIR_ENTRY_CHECK(env) .*$/#define WEIR_ENTRY_CHECK(env) do { ++(env)->depth; } while (0)\n#define WEIR_ENTRY_CHECK_UNUSED(env) \\/' "$d/module.c" ;;
   esac
   opt=-O2; [ "$v" = O3 ] && opt=-O3
   (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \

@@ -23,7 +23,10 @@
 # --aot-only:  native and the compiled tier only (no interpreters): comparing
 #              builds of the tier, e.g. WEIR_AOT_BOUNDS_CHECKS=explicit vs guard.
 # Environment: WABT_DIV (default 50), CG_DIV (default 100), CC_NATIVE (gcc),
-#              CC_WASM (clang).
+#              CC_WASM (clang), WASM_FLAGS (Wasm features, default
+#              "-mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals":
+#              what LLVM 20's default target CPU enables for C code; clang 14's
+#              default is only sign-ext and mutable-globals: WASM_FLAGS= for that).
 set -uo pipefail
 
 quick=0
@@ -53,6 +56,7 @@ wabt_div=${WABT_DIV:-50}
 cg_div=${CG_DIV:-100}
 cc_native=${CC_NATIVE:-gcc}
 cc_wasm=${CC_WASM:-clang}
+wasm_flags=${WASM_FLAGS--mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals}
 
 # name:default-iterations (the defaults run ~1 s natively on the reference machine).
 programs="coremark:50000 matmul:2000 sha256:4000 strparse:28000 fib:1200 memops:4000"
@@ -105,13 +109,13 @@ build_native() {  # name
   "$cc_native" -O2 -Wall -Wextra -o "$out/$1.native" "$here/$1.c" || die "native build of $1 failed"
 }
 build_wasm() {  # name
-  "$cc_wasm" --target=wasm32-wasi -O2 -Wall -Wextra -fuse-ld=lld -o "$out/$1.wasm" "$here/$1.c" \
+  "$cc_wasm" --target=wasm32-wasi -O2 $wasm_flags -Wall -Wextra -fuse-ld=lld -o "$out/$1.wasm" "$here/$1.c" \
     || die "wasm build of $1 failed"
 }
 build_wasm_export() {  # name iterations → path
-  local path="$out/$1.export-$2.wasm"
+  local path="$out/$1.export-$2-$(printf '%s' "$wasm_flags" | md5sum | cut -c1-8).wasm"
   if [ ! -f "$path" ] || [ "$here/$1.c" -nt "$path" ]; then
-    "$cc_wasm" --target=wasm32-wasi -O2 -DBENCH_EXPORT_ITERS="$2" -nostartfiles -Wl,--no-entry \
+    "$cc_wasm" --target=wasm32-wasi -O2 $wasm_flags -DBENCH_EXPORT_ITERS="$2" -nostartfiles -Wl,--no-entry \
       -fuse-ld=lld -o "$path" "$here/$1.c" || die "export build of $1 failed"
   fi
   echo "$path"
@@ -160,7 +164,7 @@ ratio() { awk -v a="$1" -v na="$2" -v b="$3" -v nb="$4" 'BEGIN { if (b <= 0 || a
 unit="cpu s"
 [ "$callgrind" = 1 ] && unit="instr"
 echo "weir wasm benchmarks ($( [ "$callgrind" = 1 ] && echo "callgrind instruction counts" || echo "CPU seconds, user+sys"))"
-echo "native: $cc_native -O2 | wasm: $cc_wasm --target=wasm32-wasi -O2"
+echo "native: $cc_native -O2 | wasm: $cc_wasm --target=wasm32-wasi -O2 $wasm_flags"
 [ "$have_weir" = 1 ] || echo "weir: not available ($weir_bin has no 'wasm run' command)"
 if [ "$have_wabt" = 1 ]; then
   [ "$wabt_mode" = export ] && echo "wasm-interp: no WASI in this build; running the export-only variant with 1/$wabt_div of the iterations"

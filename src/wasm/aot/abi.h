@@ -44,7 +44,7 @@
 
 namespace weir::wasm::aot {
 
-inline constexpr uint32_t kAbiVersion = 4;
+inline constexpr uint32_t kAbiVersion = 5;
 
 extern "C" {
 WEIR_AOT_ABI_DECLS

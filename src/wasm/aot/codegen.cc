@@ -95,15 +95,24 @@ constexpr const char* kOrigPrologue = R"(#if WASM_RT_USE_STACK_DEPTH_COUNT
 #define FUNC_EPILOGUE
 #endif)";
 
-constexpr const char* kNewPrologue = R"(#define FUNC_PROLOGUE                                                         \
+// The prologue also declares the function's locals for the environment and,
+// in the guard-page build, the memory base (WEIR_BASE_LOCAL): both are fixed for
+// the instance's lifetime, and a local whose address is never taken cannot be
+// clobbered by a guest store, so the C compiler keeps them in registers instead
+// of reloading them from the instance struct after every store (byte stores
+// alias everything). Measured in docs/wasm-aot.md.
+constexpr const char* kNewPrologue = R"(#define WEIR_ENTRY_CHECK(env)                                                 \
   do {                                                                        \
-    struct weir_aot_env* weir_env_ = instance->Z_w_instance;                  \
-    if (UNLIKELY(++weir_env_->depth > weir_env_->max_depth ||                 \
-                 (const char*)__builtin_frame_address(0) < weir_env_->stack_limit)) \
+    if (UNLIKELY(++(env)->depth > (env)->max_depth ||                         \
+                 (const char*)__builtin_frame_address(0) < (env)->stack_limit)) \
       TRAP(EXHAUSTION);                                                       \
-    WEIR_POLL(weir_env_);                                                     \
+    WEIR_POLL(env);                                                           \
   } while (0)
-#define FUNC_EPILOGUE (--instance->Z_w_instance->depth))";
+#define FUNC_PROLOGUE                                                         \
+  struct weir_aot_env* const weir_env = instance->Z_w_instance;               \
+  WEIR_BASE_LOCAL                                                             \
+  WEIR_ENTRY_CHECK(weir_env)
+#define FUNC_EPILOGUE (--weir_env->depth))";
 
 constexpr const char* kOrigCallIndirect = R"(#define CALL_INDIRECT(table, t, ft, x, ...)             \
   (LIKELY((x) < table.size && table.data[x].func &&     \
@@ -324,6 +333,16 @@ std::vector<std::string> macroArgs(const std::string& line, const std::string& n
   return args;
 }
 
+constexpr const char* kForceRead = R"(#if defined(__x86_64__) || defined(__i386__)
+#define WEIR_FORCE_READ_FLOAT(v) __asm__("" ::"x"(v))
+#elif defined(__aarch64__)
+#define WEIR_FORCE_READ_FLOAT(v) __asm__("" ::"w"(v))
+#else
+#define WEIR_FORCE_READ_FLOAT(v) __asm__("" ::"r"(v))
+#endif
+#define WEIR_FORCE_READ_INT(v) __asm__("" ::"r"(v))
+)";
+
 // With guard pages, loads and stores need only the memory's base address,
 // and weir's memories never move (the whole reservation is mapped at
 // creation). wasm2c's accessors reach it through the imported
@@ -342,9 +361,13 @@ Status useDirectMemoryBase(std::string& c, std::string& h) {
     std::string line = c.substr(pos, eol - pos);
     if (auto a = macroArgs(line, "DEFINE_LOAD"); a.size() == 4) {
       names.insert(a[0]);
+      // The empty asm keeps a load whose value is unused (it must still
+      // fault); floats stay in their own register class, or every f32/f64
+      // load would take a round trip through a general-purpose register.
+      const bool is_float = a[1] == "f32" || a[1] == "f64";
       twins += "static inline " + a[3] + " " + a[0] + "_b(u8* base, u64 addr) { " + a[1] +
-               " r; wasm_rt_memcpy(&r, base + addr, sizeof r); wasm_asm(\"\" ::\"r\"(r)); return (" + a[3] + ")(" +
-               a[2] + ")r; }\n";
+               " r; wasm_rt_memcpy(&r, base + addr, sizeof r); " + (is_float ? "WEIR_FORCE_READ_FLOAT" : "WEIR_FORCE_READ_INT") +
+               "(r); return (" + a[3] + ")(" + a[2] + ")r; }\n";
       insert_at = eol + 1;
     } else if (auto b = macroArgs(line, "DEFINE_STORE"); b.size() == 3) {
       names.insert(b[0]);
@@ -357,9 +380,9 @@ Status useDirectMemoryBase(std::string& c, std::string& h) {
   if (insert_at == std::string::npos || insert_at > c.size()) {
     return internalError("unexpected wasm2c output (no DEFINE_LOAD list); wasm2c 1.0.32 is required");
   }
-  c.insert(insert_at, twins);
+  c.insert(insert_at, kForceRead + std::string("#define WEIR_BASE_LOCAL u8* const weir_b = instance->weir_base;\n") + twins);
   const std::string kArg = "(instance->Z_wZ_m0, ";
-  const std::string kNewArg = "_b(instance->weir_base, ";
+  const std::string kNewArg = "_b(weir_b, ";
   std::string out;
   out.reserve(c.size());
   size_t last = 0;
@@ -421,7 +444,7 @@ Status patchGeneratedSource(std::string& c, std::string& h, MemoryChecks checks)
   c.replace(begin, end - begin, tables);
   // Loop headers: "  w2c_L<N>: " on a line of its own.
   static const std::regex kLoop(R"(^( *w2c_L[0-9]+: )$)", std::regex::multiline);
-  c = std::regex_replace(c, kLoop, "$1WEIR_POLL(instance->Z_w_instance);");
+  c = std::regex_replace(c, kLoop, "$1WEIR_POLL(weir_env);");
   // wasm2c keeps the environment pointer only when functions are imported;
   // weir's checks need it in every instance.
   const std::string kStruct = "typedef struct Z_m_instance_t {\n";
@@ -436,6 +459,17 @@ Status patchGeneratedSource(std::string& c, std::string& h, MemoryChecks checks)
   c.insert(in + kInit.size(), "  instance->Z_w_instance = Z_w_instance;\n");
   if (checks == MemoryChecks::kGuardPages) {
     if (Status s = useDirectMemoryBase(c, h); !s.isOk()) return s;
+  } else {
+    // Every access is range-checked, and the check traps whether or not the
+    // loaded value is used: wasm2c's forced read only costs registers here.
+    const std::string kForced = "wasm_asm(\"\" ::\"r\"(result));";
+    size_t n = 0;
+    for (size_t p = c.find(kForced); p != std::string::npos; p = c.find(kForced, p)) {
+      c.replace(p, kForced.size(), "");
+      ++n;
+    }
+    if (n == 0) return internalError("unexpected wasm2c output (DEFINE_LOAD); wasm2c 1.0.32 is required");
+    c.insert(0, "#define WEIR_BASE_LOCAL\n");
   }
   c.insert(0, "#include <stdarg.h>\n");
   return Status::ok();
