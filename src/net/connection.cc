@@ -17,6 +17,10 @@ constexpr size_t kReadSize = 16 * 1024;
 // so unread request bytes do not turn our close into an RST that destroys the
 // response still in flight to the client.
 constexpr std::chrono::milliseconds kDelayedCloseTimeout{1000};
+// Below this many queued bytes a write made during a read delivery waits for
+// the end of the delivery; above it the connection flushes at once, so the
+// watermarks keep seeing what is buffered.
+constexpr size_t kBatchedWriteLimit = 64 * 1024;
 
 }  // namespace
 
@@ -41,6 +45,7 @@ struct Connection::Impl {
   bool draining_for_close = false;
   bool eof_delivered = false;   // half-close: end_stream reached the callback
   bool write_shutdown = false;  // half-close: our FIN is sent
+  bool flush_queued = false;    // in this thread's WriteBatch
   event::TimerPtr connect_timer;
   event::TimerPtr close_timer;
 
@@ -48,6 +53,8 @@ struct Connection::Impl {
   static void onRead(const std::shared_ptr<Impl>& self, const asio::error_code& ec, size_t n);
   static void deliver(const std::shared_ptr<Impl>& self);
   static void flush(const std::shared_ptr<Impl>& self);
+  // flush() now, or at the end of the current WriteBatch.
+  static void requestFlush(const std::shared_ptr<Impl>& self);
   static void onFlushed(const std::shared_ptr<Impl>& self);
   void raise(ConnectionEvent event);
   void closeSocket(ConnectionEvent event, std::string_view reason);
@@ -58,6 +65,53 @@ struct Connection::Impl {
   uint64_t bufferedWrite() const { return writing.size() + pending.size(); }
   uint64_t held_write = 0;  // setHeldWriteBytes: watermarks only, never flushed here
 };
+
+namespace {
+
+// Writes made while a read is delivered (on any connection of this thread)
+// are flushed together when the outermost delivery returns: a response's
+// headers and body, written by two callbacks of one upstream read, leave in
+// one send instead of two.
+struct WriteBatch {
+  int depth = 0;
+  std::vector<std::shared_ptr<Connection::Impl>> queued;
+  std::vector<std::shared_ptr<Connection::Impl>> spare;  // keeps the capacity
+};
+thread_local WriteBatch t_batch;
+
+class WriteBatchScope {
+ public:
+  WriteBatchScope() { ++t_batch.depth; }
+  ~WriteBatchScope() {
+    if (--t_batch.depth > 0) return;
+    while (!t_batch.queued.empty()) {
+      std::vector<std::shared_ptr<Connection::Impl>> list;
+      list.swap(t_batch.spare);
+      list.swap(t_batch.queued);
+      for (auto& c : list) {
+        c->flush_queued = false;
+        Connection::Impl::flush(c);
+      }
+      list.clear();
+      if (t_batch.spare.empty()) t_batch.spare.swap(list);
+    }
+  }
+  WriteBatchScope(const WriteBatchScope&) = delete;
+  WriteBatchScope& operator=(const WriteBatchScope&) = delete;
+};
+
+}  // namespace
+
+void Connection::Impl::requestFlush(const std::shared_ptr<Impl>& self) {
+  if (t_batch.depth == 0 || self->write_in_flight || self->pending.size() >= kBatchedWriteLimit) {
+    flush(self);
+    return;
+  }
+  if (!self->flush_queued) {
+    self->flush_queued = true;
+    t_batch.queued.push_back(self);
+  }
+}
 
 void Connection::Impl::raise(ConnectionEvent event) {
   // Callbacks may remove themselves (or destroy nothing: destruction is
@@ -149,7 +203,10 @@ void Connection::Impl::onRead(const std::shared_ptr<Impl>& self, const asio::err
     }
   }
   c->dispatcher_.updateApproximateTime();
-  deliver(self);
+  {
+    WriteBatchScope batch;
+    deliver(self);
+  }
   if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
   if (self->remote_eof) {
     // Half-closed and still writing: nothing more to read, stay open.
@@ -279,6 +336,12 @@ std::unique_ptr<Connection> Connection::createServer(event::Dispatcher& dispatch
 }
 
 Connection::~Connection() {
+  if (impl_->flush_queued && state_ == ConnectionState::kOpen && !impl_->write_in_flight) {
+    // Best effort, as the write itself was before it waited for its batch.
+    asio::error_code ignored;
+    if (impl_->writing.empty()) std::swap(impl_->writing, impl_->pending);
+    impl_->socket.write_some(asio::buffer(impl_->writing.data(), impl_->writing.size()), ignored);
+  }
   impl_->owner = nullptr;
   impl_->connect_timer.reset();
   impl_->close_timer.reset();
@@ -352,18 +415,25 @@ void Connection::write(Buffer& data, bool end_stream) {
     }
   }
   if (end_stream) impl_->half_close_after_write = true;
-  Impl::flush(impl_);
+  Impl::requestFlush(impl_);
 }
 
 void Connection::write(std::string_view data, bool end_stream) {
   if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing || impl_->write_shutdown) return;
   impl_->pending.append(data);
   if (end_stream) impl_->half_close_after_write = true;
-  Impl::flush(impl_);
+  Impl::requestFlush(impl_);
 }
 
 void Connection::close(ConnectionCloseType type, std::string_view reason) {
   if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing) return;
+  // Bytes written earlier in this batch go out first, as they would have
+  // without the batch (even before a kNoFlush close).
+  if (impl_->flush_queued && !impl_->write_in_flight) {
+    impl_->flush_queued = false;
+    Impl::flush(impl_);
+    if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing) return;
+  }
   if (close_reason_.empty()) close_reason_ = std::string(reason);
   if (type == ConnectionCloseType::kNoFlush || state_ == ConnectionState::kConnecting ||
       (impl_->bufferedWrite() == 0 && impl_->remote_eof)) {
@@ -393,7 +463,10 @@ void Connection::readDisable(bool disable) {
       self->delivery_posted = false;
       Connection* c = self->owner;
       if (c == nullptr || c->state_ != ConnectionState::kOpen) return;
-      Impl::deliver(self);
+      {
+        WriteBatchScope batch;
+        Impl::deliver(self);
+      }
       if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
       if (self->remote_eof) {
         (void)self->closeAfterRemoteEof();
