@@ -80,6 +80,10 @@ Loaded load(const std::string& name) {
   auto plugin = std::make_shared<PluginConfig>();
   plugin->name = "bench";
   plugin->root_id = name == "assemblyscript" ? "bench_header" : "";
+  // Non-empty, as deployed filters have: with an empty configuration the
+  // AssemblyScript SDK (0.1.8) reads a stale buffer in onConfigure (it
+  // passes the size as the size pointer) and logs megabytes of garbage.
+  plugin->configuration = "bench";
   plugin->vm = std::move(code.value());
   plugin->stats = makePluginStats(nullptr, "bench");
   l.code = plugin->vm;
