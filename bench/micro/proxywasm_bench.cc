@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "proxywasm/context.h"
+#include "proxywasm/tier.h"
 #include "proxywasm/plugin.h"
 #include "proxywasm/wasm_vm.h"
 
@@ -70,13 +71,18 @@ struct Loaded {
   size_t bytes = 0;
 };
 
-Loaded load(const std::string& name) {
+// `aot`: the module compiled by the compiled tier first (runtime weir.aot).
+Loaded load(const std::string& name, bool aot) {
   std::ifstream in(modules().at(name), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Loaded l;
   l.bytes = bytes.size();
   auto code = compileVmCode(std::move(bytes));
   if (!code) throw std::runtime_error(name + ": " + code.status().message());
+  if (aot) {
+    code.value()->runtime = "weir.aot";
+    if (Status s = applyTierPolicy(*code.value()); !s.isOk()) throw std::runtime_error(name + ": " + s.message());
+  }
   auto plugin = std::make_shared<PluginConfig>();
   plugin->name = "bench";
   plugin->root_id = name == "assemblyscript" ? "bench_header" : "";
@@ -112,8 +118,8 @@ Started startVm(benchmark::State& state, const Loaded& l) {
   return {std::move(vm.value()), root.value()};
 }
 
-void BM_VmStart(benchmark::State& state, const std::string& name) {
-  Loaded l = load(name);
+void BM_VmStart(benchmark::State& state, const std::string& name, bool aot) {
+  Loaded l = load(name, aot);
   for (auto _ : state) {
     Started s = startVm(state, l);
     if (!s.vm) return;
@@ -122,8 +128,8 @@ void BM_VmStart(benchmark::State& state, const std::string& name) {
   state.counters["module_bytes"] = static_cast<double>(l.bytes);
 }
 
-void BM_StreamContext(benchmark::State& state, const std::string& name) {
-  Loaded l = load(name);
+void BM_StreamContext(benchmark::State& state, const std::string& name, bool aot) {
+  Loaded l = load(name, aot);
   Started s = startVm(state, l);
   if (!s.vm) return;
   for (auto _ : state) {
@@ -137,10 +143,14 @@ void BM_StreamContext(benchmark::State& state, const std::string& name) {
 }
 
 void registerAll() {
-  for (const auto& [name, path] : modules()) {
-    benchmark::RegisterBenchmark(("BM_VmStart/" + name).c_str(), BM_VmStart, name)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_StreamContext/" + name).c_str(), BM_StreamContext, name)
-        ->Unit(benchmark::kNanosecond);
+  for (bool aot : {false, true}) {
+    const std::string suffix = aot ? "-aot" : "";
+    for (const auto& [name, path] : modules()) {
+      benchmark::RegisterBenchmark(("BM_VmStart/" + name + suffix).c_str(), BM_VmStart, name, aot)
+          ->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(("BM_StreamContext/" + name + suffix).c_str(), BM_StreamContext, name, aot)
+          ->Unit(benchmark::kNanosecond);
+    }
   }
 }
 
