@@ -56,7 +56,7 @@ void Buffer::ensureTail(size_t extra) {
   reallocate(cap);
 }
 
-void Buffer::append(const char* data, size_t len) {
+void Buffer::appendSlow(const char* data, size_t len) {
   if (len == 0) return;
   // `data` may point into this buffer (appending a copy of itself); keep it
   // as an offset from begin_, which survives compaction and growth.

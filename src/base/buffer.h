@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -51,7 +52,16 @@ class Buffer {
   std::string toString() const { return std::string(view()); }
 
   void append(std::string_view data) { append(data.data(), data.size()); }
-  void append(const char* data, size_t len);
+  void append(const char* data, size_t len) {
+    // Fast path, inline: the bytes fit behind end_. A source inside this
+    // buffer lies before end_, so it cannot overlap the destination.
+    if (len <= capacity_ - end_) {
+      if (len != 0) std::memcpy(storage_.get() + end_, data, len);
+      end_ += len;
+      return;
+    }
+    appendSlow(data, len);
+  }
   // Moves every byte of `other` to the end of this buffer; `other` is left empty.
   void append(Buffer&& other);
   void prepend(std::string_view data);
@@ -79,6 +89,8 @@ class Buffer {
   bool operator==(std::string_view other) const { return view() == other; }
 
  private:
+  // append() when the tail must be compacted or grown first.
+  void appendSlow(const char* data, size_t len);
   // Ensures `extra` writable bytes after end_ (compacting or growing).
   void ensureTail(size_t extra);
   void reallocate(size_t new_capacity);
