@@ -164,7 +164,8 @@ class Weir:
     # the proxy's default (auto) VMs move to compiled code when a background
     # compile finishes, which restarts the state plugins keep in their own
     # memory and which several tests count on. test_wasm_tiers.py runs auto
-    # and aot.
+    # and aot. WEIR_TEST_WASM_ENGINE changes the default: CTest's
+    # integration_aot_* entries run the Proxy-Wasm suites with "aot".
     def __init__(self, workdir, config, args=(), concurrency=1, name="weir", env=None):
         self.workdir = workdir
         self.config_path = os.path.join(workdir, name + ".yaml")
@@ -176,7 +177,7 @@ class Weir:
         self._log = open(self.log_path, "wb")
         cmd = [weir_bin(), "proxy", "-c", self.config_path, "--concurrency", str(concurrency)]
         if "--wasm-engine" not in args:
-            cmd += ["--wasm-engine", "interp"]
+            cmd += ["--wasm-engine", os.environ.get("WEIR_TEST_WASM_ENGINE", "interp")]
         cmd += list(args)
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env)
         # Generous: weir.aot plugins compile before the listeners open.
