@@ -44,7 +44,7 @@
 
 namespace weir::wasm::aot {
 
-inline constexpr uint32_t kAbiVersion = 5;
+inline constexpr uint32_t kAbiVersion = 6;
 
 extern "C" {
 WEIR_AOT_ABI_DECLS
@@ -87,5 +87,6 @@ using InvokeFn = int (*)(weir_aot_env* env, void* inst, uint32_t defined_index, 
 using FuncPtrsFn = const wasm_rt_function_ptr_t* (*)(uint32_t* count);
 using ModuleDigestFn = const char* (*)();
 using TrapOobFn = void (*)();
+using TrapBacktraceFn = int (*)(void* const** pcs);
 
 }  // namespace weir::wasm::aot

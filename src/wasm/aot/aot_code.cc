@@ -1,10 +1,13 @@
 #include "wasm/aot/aot_code.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -105,7 +108,91 @@ Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, 
   if (count < want) return failedPrecondition("compiled module does not match its Wasm module");
   code->func_ptrs.assign(p, p + want);
   for (uint32_t i = 0; i < want; ++i) code->index_of_[reinterpret_cast<void*>(p[i])] = i;
+  if (!bind(handle, "weir_aot_trap_backtrace", code->trap_backtrace)) {
+    return failedPrecondition("compiled module lacks weir's entry points");
+  }
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(digest), &info) != 0 && info.dli_fbase != nullptr) {
+    code->readCodeRanges(object, reinterpret_cast<uintptr_t>(info.dli_fbase), module.num_imported_funcs);
+  }
   return code;
+}
+
+namespace {
+
+// "<prefix><N>", or a part gcc split off it ("<prefix><N>.cold", ".part.0", ...).
+bool symbolIndex(std::string_view name, std::string_view prefix, uint32_t& index) {
+  if (name.substr(0, prefix.size()) != prefix) return false;
+  size_t i = prefix.size();
+  uint64_t v = 0;
+  size_t digits = 0;
+  while (i < name.size() && name[i] >= '0' && name[i] <= '9' && digits < 10) {
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+    ++i;
+    ++digits;
+  }
+  if (digits == 0 || v > UINT32_MAX || (i < name.size() && name[i] != '.')) return false;
+  index = static_cast<uint32_t>(v);
+  return true;
+}
+
+}  // namespace
+
+// The object is one weir built and verified, but it is read defensively: a
+// table that does not parse just leaves traps without a backtrace.
+void AotCode::readCodeRanges(std::span<const uint8_t> object, uintptr_t load_base, uint32_t num_imported_funcs) {
+  auto fits = [&](uint64_t off, uint64_t len) { return off <= object.size() && len <= object.size() - off; };
+  if (!fits(0, sizeof(Elf64_Ehdr))) return;
+  Elf64_Ehdr eh;
+  std::memcpy(&eh, object.data(), sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_shentsize != sizeof(Elf64_Shdr) || !fits(eh.e_shoff, uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr))) {
+    return;
+  }
+  auto section = [&](uint32_t i) {
+    Elf64_Shdr sh;
+    std::memcpy(&sh, object.data() + eh.e_shoff + uint64_t{i} * sizeof(Elf64_Shdr), sizeof sh);
+    return sh;
+  };
+  for (uint32_t i = 0; i < eh.e_shnum; ++i) {
+    const Elf64_Shdr symtab = section(i);
+    if (symtab.sh_type != SHT_SYMTAB || symtab.sh_entsize != sizeof(Elf64_Sym) || symtab.sh_link >= eh.e_shnum ||
+        !fits(symtab.sh_offset, symtab.sh_size)) {
+      continue;
+    }
+    const Elf64_Shdr strtab = section(symtab.sh_link);
+    if (!fits(strtab.sh_offset, strtab.sh_size)) continue;
+    const char* strings = reinterpret_cast<const char*>(object.data() + strtab.sh_offset);
+    for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= symtab.sh_size; off += sizeof(Elf64_Sym)) {
+      Elf64_Sym sym;
+      std::memcpy(&sym, object.data() + symtab.sh_offset + off, sizeof sym);
+      if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size == 0 || sym.st_name >= strtab.sh_size) continue;
+      const char* name = strings + sym.st_name;
+      const size_t len = strnlen(name, strtab.sh_size - sym.st_name);
+      // w2c_f<function index>; weir_entry_<defined index> calls it (glue).
+      const std::string_view sv(name, len);
+      uint32_t index = 0;
+      bool entry = false;
+      if (symbolIndex(sv, "weir_entry_", index)) {
+        if (index > UINT32_MAX - num_imported_funcs) continue;
+        index += num_imported_funcs;
+        entry = true;
+      } else if (!symbolIndex(sv, "w2c_f", index)) {
+        continue;
+      }
+      ranges_.push_back({load_base + sym.st_value, load_base + sym.st_value + sym.st_size, index, entry});
+    }
+  }
+  std::sort(ranges_.begin(), ranges_.end(), [](const CodeRange& a, const CodeRange& b) { return a.begin < b.begin; });
+}
+
+AotCode::CodeAt AotCode::functionAt(uintptr_t pc) const {
+  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), pc,
+                             [](uintptr_t v, const CodeRange& r) { return v < r.begin; });
+  if (it == ranges_.begin()) return {};
+  --it;
+  if (pc >= it->end) return {};
+  return {static_cast<int64_t>(it->func_index), it->entry};
 }
 
 MemoryChecks resolveMemoryChecks(MemoryChecks checks) {

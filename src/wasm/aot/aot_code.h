@@ -45,6 +45,16 @@ class AotCode : public runtime::CodeObject {
   FreeFn free = nullptr;
   InvokeFn invoke = nullptr;
   TrapOobFn raise_oob = nullptr;  // raises the out-of-bounds trap (fault handler)
+  TrapBacktraceFn trap_backtrace = nullptr;  // this thread's last trap's return addresses
+
+  // The Wasm function whose generated code holds `pc` (its main body, a part
+  // the C compiler split off, or its entry trampoline, which may have it
+  // inlined), or index -1.
+  struct CodeAt {
+    int64_t func_index = -1;
+    bool entry = false;  // in the entry trampoline: the outermost frame
+  };
+  CodeAt functionAt(uintptr_t pc) const;
   MemoryChecks memory_checks = MemoryChecks::kExplicit;  // resolved
   std::vector<wasm_rt_function_ptr_t> func_ptrs;  // by function index (imports: their thunks)
   std::string cache_key;                          // empty when not cached
@@ -56,6 +66,13 @@ class AotCode : public runtime::CodeObject {
   void* handle_ = nullptr;
   int fd_ = -1;  // the memfd holding the object
   std::unordered_map<void*, uint32_t> index_of_;
+  struct CodeRange {
+    uintptr_t begin, end;
+    uint32_t func_index;
+    bool entry;
+  };
+  std::vector<CodeRange> ranges_;  // sorted by begin, from the object's symbol table
+  void readCodeRanges(std::span<const uint8_t> object, uintptr_t load_base, uint32_t num_imported_funcs);
   // For explicitChecksVariant(): the module (it outlives its code) and how
   // this object was compiled.
   const wasm::Module* module_ = nullptr;

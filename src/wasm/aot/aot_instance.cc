@@ -123,6 +123,38 @@ void syncFuelOut(InstanceState& st) {
   if (st.env.fuel_enabled) st.owner->fuel_ = st.env.fuel;
 }
 
+// The Wasm frames of the trap this thread just took, innermost first: the
+// native return addresses recorded in the object, those inside generated
+// functions, up to the first one outside them (a host frame, or weir's entry).
+// A function the C compiler inlined into its caller shows as the caller.
+void addBacktrace(const InstanceState& st, Trap& trap) {
+  if (!st.code->trap_backtrace) return;
+  void* const* pcs = nullptr;
+  const int n = st.code->trap_backtrace(&pcs);
+  const wasm::Module& m = st.owner->module().decoded();
+  bool inside = false;
+  for (int i = 0; i < n; ++i) {
+    // A return address points after its call; the faulting instruction of a
+    // guard-page trap is inside its function either way.
+    const auto at = st.code->functionAt(reinterpret_cast<uintptr_t>(pcs[i]) - 1);
+    if (at.func_index < 0) {
+      if (inside) break;
+      continue;
+    }
+    inside = true;
+    const auto index = static_cast<uint32_t>(at.func_index);
+    // The entry trampoline is the outermost frame: its function, unless that
+    // frame is already there (the trampoline did not inline it).
+    if (!at.entry || trap.backtrace.empty() || trap.backtrace.back().func_index != index) {
+      runtime::BacktraceFrame fr;
+      fr.func_index = index;
+      fr.func_name = std::string(m.functionName(index));
+      trap.backtrace.push_back(std::move(fr));
+    }
+    if (at.entry) break;
+  }
+}
+
 // Runs defined function `rec` with `slots`; returns the trap, if any.
 std::optional<Trap> invoke(FuncRecord& rec, uint64_t* slots) {
   InstanceState& st = *rec.state;
@@ -131,8 +163,10 @@ std::optional<Trap> invoke(FuncRecord& rec, uint64_t* slots) {
   GuardScope guard(st.guardRegion());
   int code = st.code->invoke(&st.env, st.inst, rec.defined_index, slots);
   syncFuelOut(st);
-  if (code != 0) return trapFromCode(code);
-  return std::nullopt;
+  if (code == 0) return std::nullopt;
+  Trap trap = trapFromCode(code);
+  if (trap.backtrace.empty() && trap.kind != TrapKind::kExit) addBacktrace(st, trap);
+  return trap;
 }
 
 std::optional<Trap> invokeWithValues(FuncRecord& rec, const FuncType& t, const Value* args, Value* results) {

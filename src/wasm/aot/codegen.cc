@@ -136,9 +136,27 @@ constexpr const char* kGlueRuntime = R"(
 static __thread jmp_buf* weir_jmp;
 static weir_aot_register_type_fn weir_register_type;
 
+/* The trap's native return addresses, read by weir after the jump and mapped
+   to Wasm functions through this object's symbol table. glibc loads its
+   unwinder on the first backtrace(): that happens when the object is loaded,
+   never in the fault handler. */
+#include <execinfo.h>
+#define WEIR_TRAP_FRAMES 64
+static __thread void* weir_trap_pcs[WEIR_TRAP_FRAMES];
+static __thread int weir_trap_npcs;
+__attribute__((constructor)) static void weir_warm_backtrace(void) {
+  void* b[2];
+  (void)backtrace(b, 2);
+}
+
 WASM_RT_NO_RETURN void wasm_rt_trap(wasm_rt_trap_t code) {
   if (!weir_jmp) abort(); /* unreachable: every entry sets it */
+  weir_trap_npcs = backtrace(weir_trap_pcs, WEIR_TRAP_FRAMES);
   longjmp(*weir_jmp, (int)code);
+}
+WEIR_EXPORT int weir_aot_trap_backtrace(void* const** pcs) {
+  *pcs = weir_trap_pcs;
+  return weir_trap_npcs;
 }
 
 uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {

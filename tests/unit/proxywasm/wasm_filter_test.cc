@@ -4,8 +4,11 @@
 #include "proxywasm/wasm_filter.h"
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "base/buffer.h"
@@ -477,6 +480,24 @@ TEST_F(WasmFilterTest, AssemblyScriptSdkRequiresTheRegisteredRootId) {
 TEST_F(WasmFilterTest, AutoTierMovesNewStreamsToTheCompiledCode) {
   json cfg = wasmConfig("test_filter.wasm", "cfg-value", "c-tier-up", json{{"name", "tier-plugin"}});
   cfg["config"]["vm_config"]["runtime"] = "weir.auto";
+  // The module with a custom section unique to this run: a digest no earlier
+  // run put in the object cache, so the compile is real and cannot finish
+  // before the first stream has its VM.
+  {
+    std::ifstream in(testModulePath("test_filter.wasm"), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    const std::string name = "weir-test-nonce";
+    const std::string nonce =
+        std::to_string(::getpid()) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    const size_t size = 1 + name.size() + nonce.size();
+    ASSERT_LT(size, 128u);  // one LEB128 byte
+    bytes += '\0';
+    bytes += static_cast<char>(size);
+    bytes += static_cast<char>(name.size());
+    bytes += name + nonce;
+    cfg["config"]["vm_config"]["code"] = {{"local", {{"inline_bytes", base64Encode(bytes)}}}};
+  }
   auto filter = makeFilter(cfg, &store_);
   std::shared_ptr<const WasmFilterConfig> auto_config;
   for (const auto& c : livePluginConfigs()) {

@@ -142,6 +142,29 @@ TEST_P(TierTest, TrapKindsAreDistinguished) {
   EXPECT_EQ(kindOf("table_oob"), TrapKind::kTableOutOfBounds);
 }
 
+TEST_P(TierTest, TrapsCarryTheSameWasmBacktraceOnBothTiers) {
+  auto inst = instantiate(R"((module (memory 1)
+    (func $inner (param i32) (result i32) (i32.load (local.get 0)))
+    (func $middle (param i32) (result i32) (i32.add (call $inner (i32.add (local.get 0) (i32.const 1))) (i32.const 2)))
+    (func $divide (param i32) (result i32) (i32.add (i32.div_u (i32.const 1) (local.get 0)) (i32.const 7)))
+    (func $oob (export "oob") (result i32) (i32.add (call $middle (i32.const 70000)) (i32.const 3)))
+    (func $div (export "div") (result i32) (i32.mul (call $divide (i32.const 0)) (i32.const 3)))))");
+  ASSERT_TRUE(inst);
+  auto framesOf = [&](const char* name) {
+    auto f = inst->exportedFunction(name);
+    Value out[1];
+    auto trap = inst->call(*f, {}, std::span<Value>(out, 1));
+    std::vector<std::string> frames;
+    if (!trap) return frames;
+    for (const auto& fr : trap->backtrace) frames.push_back(fr.func_name + "/" + std::to_string(fr.func_index));
+    return frames;
+  };
+  EXPECT_EQ(framesOf("oob"), (std::vector<std::string>{"inner/0", "middle/1", "oob/3"}));
+  EXPECT_EQ(framesOf("div"), (std::vector<std::string>{"divide/2", "div/4"}));
+  // A second trap on the same thread reports its own frames, not the first's.
+  EXPECT_EQ(framesOf("oob"), (std::vector<std::string>{"inner/0", "middle/1", "oob/3"}));
+}
+
 constexpr const char* kRecursive = R"((module
   (func $down (export "down") (param i64) (result i64)
     (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 0))
