@@ -10,26 +10,6 @@ namespace weir::proxy {
 // Iteration state of one direction. "Held at k" means filter k stopped and
 // the filters after it have not seen what k holds back: the headers (when
 // headers_held), the bytes in `buffer`, and the trailers (trailers_held).
-struct FilterManager::Phase {
-  int held_at = -1;
-  bool held_all = false;        // StopAll*: k is not called for data/trailers
-  bool watermark = false;       // *Watermark: over the limit → pause the source
-  bool headers_held = false;
-  bool headers_end = false;     // the source's headers carried end_stream
-  bool headers_done = false;    // headers went past the last filter
-  Buffer buffer;
-  bool buffered_end = false;    // `buffer` ends the stream (no trailers follow)
-  bool trailers_present = false;
-  bool trailers_held = false;
-  bool above_limit = false;     // watermark raised on the source
-  int iterating_headers_at = -1;  // filter whose *Headers is running
-  Buffer* current_data = nullptr;  // chunk being iterated (addData from decodeData)
-  int current_data_at = -1;
-  int iterating_trailers_at = -1;
-  bool pending_added = false;   // `buffer` got data from a headers/trailers callback
-  size_t added_from = 0;        // ... which flows on from this filter
-  bool end_passed = false;      // end of stream went past the last filter
-};
 
 struct FilterManager::ActiveFilter : public virtual StreamFilterCallbacks {
   ActiveFilter(FilterManager& m, size_t i, std::string_view n) : manager(m), index(i), name(n) {}
@@ -193,8 +173,8 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, StreamInfo& stre
       stream_id_(stream_id),
       decoder_limit_(buffer_limit),
       encoder_limit_(buffer_limit),
-      decode_phase_(std::make_unique<Phase>()),
-      encode_phase_(std::make_unique<Phase>()) {}
+      decode_phase_(),
+      encode_phase_() {}
 
 FilterManager::~FilterManager() { destroyFilters(); }
 
@@ -233,7 +213,7 @@ size_t FilterManager::filterCount(bool decode) const {
 }
 
 FilterManager::Phase& FilterManager::phase(bool decode) {
-  return decode ? *decode_phase_ : *encode_phase_;
+  return decode ? decode_phase_ : encode_phase_;
 }
 
 bool FilterManager::aborted(bool decode) const {

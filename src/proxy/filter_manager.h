@@ -118,7 +118,27 @@ class FilterManager {
   struct ActiveFilter;
   struct ActiveDecoderFilter;
   struct ActiveEncoderFilter;
-  struct Phase;
+  // One direction's iteration state (held inline: no allocation per stream).
+  struct Phase {
+    int held_at = -1;
+    bool held_all = false;        // StopAll*: k is not called for data/trailers
+    bool watermark = false;       // *Watermark: over the limit → pause the source
+    bool headers_held = false;
+    bool headers_end = false;     // the source's headers carried end_stream
+    bool headers_done = false;    // headers went past the last filter
+    Buffer buffer;
+    bool buffered_end = false;    // `buffer` ends the stream (no trailers follow)
+    bool trailers_present = false;
+    bool trailers_held = false;
+    bool above_limit = false;     // watermark raised on the source
+    int iterating_headers_at = -1;  // filter whose *Headers is running
+    Buffer* current_data = nullptr;  // chunk being iterated (addData from decodeData)
+    int current_data_at = -1;
+    int iterating_trailers_at = -1;
+    bool pending_added = false;   // `buffer` got data from a headers/trailers callback
+    size_t added_from = 0;        // ... which flows on from this filter
+    bool end_passed = false;      // end of stream went past the last filter
+  };
 
  private:
   friend struct ActiveFilter;
@@ -152,8 +172,8 @@ class FilterManager {
   std::vector<std::unique_ptr<ActiveDecoderFilter>> decoders_;
   std::vector<std::unique_ptr<ActiveEncoderFilter>> encoders_;  // encode order
   std::vector<std::shared_ptr<StreamFilterBase>> all_filters_;  // for onDestroy, deduplicated
-  std::unique_ptr<Phase> decode_phase_;
-  std::unique_ptr<Phase> encode_phase_;
+  Phase decode_phase_;
+  Phase encode_phase_;
   std::vector<DownstreamWatermarkCallbacks*> watermark_callbacks_;
   uint32_t downstream_above_ = 0;
 
