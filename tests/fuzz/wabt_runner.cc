@@ -62,11 +62,10 @@ std::optional<WabtRunner::CallResult> WabtRunner::call(const std::string& name, 
   return r;
 }
 
-std::optional<std::vector<uint8_t>> WabtRunner::memory() const {
+std::optional<WabtRunner::MemoryView> WabtRunner::memory() const {
   if (state_->instance->memories().empty()) return std::nullopt;
   auto mem = state_->store.UnsafeGet<wabt::interp::Memory>(state_->instance->memories()[0]);
-  const uint8_t* data = mem->UnsafeData();
-  return std::vector<uint8_t>(data, data + mem->ByteSize());
+  return MemoryView{mem->UnsafeData(), static_cast<size_t>(mem->ByteSize())};
 }
 
 }  // namespace weir::wasm::fuzz

@@ -28,8 +28,13 @@ class WabtRunner {
   // Calls the exported function `name` with i32 arguments; nullopt when there
   // is no such export.
   std::optional<CallResult> call(const std::string& name, const std::vector<uint32_t>& args);
-  // The first memory's bytes, or nullopt when the module has none.
-  std::optional<std::vector<uint8_t>> memory() const;
+  // The first memory's bytes (valid until the next call), or nullopt when the
+  // module has none.
+  struct MemoryView {
+    const uint8_t* data;
+    size_t size;
+  };
+  std::optional<MemoryView> memory() const;
 
  private:
   struct State;

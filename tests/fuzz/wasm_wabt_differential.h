@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,14 +101,15 @@ class WabtDifferential {
     auto theirs = ref.memory();
     if ((mine == nullptr) != !theirs) return "one side has no memory";
     if (mine == nullptr) return "";
-    if (mine->sizeBytes() != theirs->size()) {
-      return "memory sizes differ: " + std::to_string(mine->sizeBytes()) + " vs " + std::to_string(theirs->size());
+    if (mine->sizeBytes() != theirs->size) {
+      return "memory sizes differ: " + std::to_string(mine->sizeBytes()) + " vs " + std::to_string(theirs->size);
     }
     auto bytes = mine->span(0, mine->sizeBytes());
+    if (std::memcmp(bytes->data(), theirs->data, theirs->size) == 0) return "";
     for (size_t i = 0; i < bytes->size(); ++i) {
-      if ((*bytes)[i] != (*theirs)[i]) {
+      if ((*bytes)[i] != theirs->data[i]) {
         return "memory differs at " + std::to_string(i) + ": " + std::to_string((*bytes)[i]) + " vs " +
-               std::to_string((*theirs)[i]);
+               std::to_string(theirs->data[i]);
       }
     }
     return "";
