@@ -4,9 +4,11 @@
 // configured limits, never the native stack.
 #include "wasm/interp/interpreter.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "wasm/interp/numeric.h"
 #include "wasm/interp/ops.h"
@@ -39,6 +41,17 @@ inline void wr(uint64_t* s, T v) {
     *s = x;
   } else {
     std::memcpy(s, &v, 8);
+  }
+}
+// A value loaded from memory as a binop operand: floats keep their bit
+// pattern, narrow integers are zero-extended.
+template <typename T, typename M>
+inline T fromMem(M m) {
+  if constexpr (std::is_floating_point_v<T>) {
+    static_assert(sizeof(T) == sizeof(M));
+    return std::bit_cast<T>(m);
+  } else {
+    return static_cast<T>(m);
   }
 }
 inline sd::V128 rdV(const uint64_t* s) {
@@ -152,6 +165,7 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
       WEIR_INTERP_TRUNC(WEIR_LABEL)
       WEIR_INTERP_LOADS(WEIR_LABEL)
       WEIR_INTERP_STORES(WEIR_LABEL)
+      WEIR_INTERP_BINOPS_MEM(WEIR_LABEL)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR)
       WEIR_INTERP_MISC_OPS(WEIR_LABEL)
   };
@@ -343,10 +357,11 @@ call_enter : {
     NEXT();
   }
 
-  // ---- memory: [op][d|addr][offset], [op][addr|value][offset]
+  // ---- memory: [op][d|addr][offset|addend], [op][addr|value][offset|addend]
+#define EA(addr_slot) (uint64_t{rd<uint32_t>(addr_slot) + pc[2].p.hi} + pc[2].p.lo)
 #define LOAD(name, M, S)                                          \
   L_##name : {                                                    \
-    uint64_t ea = uint64_t{rd<uint32_t>(HI)} + pc[2].u;           \
+    uint64_t ea = EA(HI);                                         \
     if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
     M v;                                                          \
     std::memcpy(&v, mb + ea, sizeof(M));                          \
@@ -358,7 +373,7 @@ call_enter : {
 #undef LOAD
 #define STORE(name, S, M)                                         \
   L_##name : {                                                    \
-    uint64_t ea = uint64_t{rd<uint32_t>(LO)} + pc[2].u;           \
+    uint64_t ea = EA(LO);                                         \
     if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
     M v = static_cast<M>(rd<S>(HI));                              \
     std::memcpy(mb + ea, &v, sizeof(M));                          \
@@ -367,6 +382,23 @@ call_enter : {
   }
   WEIR_INTERP_STORES(STORE)
 #undef STORE
+  // Binop with a memory operand: [op][d|a|addr][offset|addend]. The load
+  // traps exactly as the unfused load would; the binop itself cannot trap.
+#define BINMEM(name, base, load, M, T, R, expr)                   \
+  L_##name : {                                                    \
+    uint64_t ea = EA(B3);                                         \
+    if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
+    M m;                                                          \
+    std::memcpy(&m, mb + ea, sizeof(M));                          \
+    T a = rd<T>(A3);                                              \
+    T b = fromMem<T>(m);                                          \
+    wr<R>(D3, static_cast<R>(expr));                              \
+    pc += 3;                                                      \
+    NEXT();                                                       \
+  }
+  WEIR_INTERP_BINOPS_MEM(BINMEM)
+#undef BINMEM
+#undef EA
 
   // ---- fused compare + branch: [op][a|b][target], [op][a|imm][target]
 #define BRCMP(name, T, cond)                                  \

@@ -150,6 +150,9 @@
   X(I64TruncF64U, double, uint64_t)
 
 // Loads: X(Name, memory C type, slot C type). Stores: X(Name, slot C type, memory C type)
+// The effective address is u32(address + addend) + offset: an `i32.add` of a
+// constant that only computes the address is folded into the addend (the
+// addition still wraps at 2^32, as the separate i32.add did).
 #define WEIR_INTERP_LOADS(X) \
   X(I32Load, uint32_t, uint32_t) \
   X(I64Load, uint64_t, uint64_t) \
@@ -175,6 +178,31 @@
   X(I64Store8, uint64_t, uint8_t) \
   X(I64Store16, uint64_t, uint16_t) \
   X(I64Store32, uint64_t, uint32_t)
+
+// Binary ops with the second operand read from memory: a load whose result
+// only feeds the binop is fused into it (`a op load(addr)`), with the load's
+// address slot, constant offset and folded address addend.
+// X(Name, binop, load op, memory C type, operand C type, result C type, expression over a and b)
+#define WEIR_INTERP_BINOPS_MEM(X) \
+  X(F64AddM, F64Add, F64Load, uint64_t, double, double, a + b) \
+  X(F64SubM, F64Sub, F64Load, uint64_t, double, double, a - b) \
+  X(F64MulM, F64Mul, F64Load, uint64_t, double, double, a * b) \
+  X(F64DivM, F64Div, F64Load, uint64_t, double, double, a / b) \
+  X(F32AddM, F32Add, F32Load, uint32_t, float, float, a + b) \
+  X(F32SubM, F32Sub, F32Load, uint32_t, float, float, a - b) \
+  X(F32MulM, F32Mul, F32Load, uint32_t, float, float, a * b) \
+  X(F32DivM, F32Div, F32Load, uint32_t, float, float, a / b) \
+  X(I32AddM, I32Add, I32Load, uint32_t, uint32_t, uint32_t, a + b) \
+  X(I32SubM, I32Sub, I32Load, uint32_t, uint32_t, uint32_t, a - b) \
+  X(I32MulM, I32Mul, I32Load, uint32_t, uint32_t, uint32_t, a * b) \
+  X(I32AndM, I32And, I32Load, uint32_t, uint32_t, uint32_t, a & b) \
+  X(I32OrM, I32Or, I32Load, uint32_t, uint32_t, uint32_t, a | b) \
+  X(I32XorM, I32Xor, I32Load, uint32_t, uint32_t, uint32_t, a ^ b) \
+  X(I32AddM8U, I32Add, I32Load8U, uint8_t, uint32_t, uint32_t, a + b) \
+  X(I32SubM8U, I32Sub, I32Load8U, uint8_t, uint32_t, uint32_t, a - b) \
+  X(I32XorM8U, I32Xor, I32Load8U, uint8_t, uint32_t, uint32_t, a ^ b) \
+  X(I64AddM, I64Add, I64Load, uint64_t, uint64_t, uint64_t, a + b) \
+  X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
 
 // Compare-and-branch fusions: X(Name, C type, condition over a and b)
 #define WEIR_INTERP_BRCMP(X) \
@@ -215,6 +243,7 @@ enum class Op : uint16_t {
   WEIR_INTERP_TRUNC(WEIR_OP_ENUM)
   WEIR_INTERP_LOADS(WEIR_OP_ENUM)
   WEIR_INTERP_STORES(WEIR_OP_ENUM)
+  WEIR_INTERP_BINOPS_MEM(WEIR_OP_ENUM)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR)
   WEIR_INTERP_MISC_OPS(WEIR_OP_ENUM)
   kCount

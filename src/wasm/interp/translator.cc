@@ -184,6 +184,7 @@ class FuncTranslator {
   void binop(Op op, ValType result) {
     Entry b = pop();
     Entry a = pop();
+    if (binopMem(op, a, b, result)) return;
     uint32_t as = use(a), bs = use(b);
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
@@ -201,6 +202,7 @@ class FuncTranslator {
       word(b.c0);
       return;
     }
+    if (binopMem(op, a, b, result)) return;
     uint32_t as = use(a), bs = use(b);
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
@@ -279,22 +281,50 @@ class FuncTranslator {
     r.u32();  // alignment hint
     offset = r.u32();
   }
-  void load(Op op, ValType result, uint64_t offset) {
+  // The address operand of a memory access. An `i32.add` of a constant that
+  // was the last instruction and only computed this address is removed and
+  // returned as `addend` (the handler adds it with 32-bit wrap-around).
+  uint32_t addressOf(Entry& addr, uint32_t& addend) {
+    addend = 0;
+    if (addr.kind == Kind::kTemp && lastDefines(addr.slot) && last_op_ == Op::kI32AddI) {
+      uint32_t src = code_[last_start_ + 1].p.hi;
+      addend = static_cast<uint32_t>(code_[last_start_ + 2].u);
+      dropLast();
+      return src;
+    }
+    return use(addr);
+  }
+  void dropLast() {
+    code_.resize(last_start_);
+    last_fmt_ = DstFmt::kNone;
+  }
+  // Scalar loads and stores fold an address addend; SIMD ones keep a plain
+  // 64-bit offset word.
+  void load(Op op, ValType result, uint64_t offset, bool scalar = true) {
     Entry a = pop();
-    uint32_t as = use(a);
+    uint32_t addend = 0;
+    uint32_t as = scalar ? addressOf(a, addend) : use(a);
     Entry& res = push(result);
     emitOp(op, DstFmt::kLo);
     wordLoHi(res.slot, as);
-    word(offset);
+    if (scalar) wordLoHi(static_cast<uint32_t>(offset), addend);
+    else word(offset);
   }
-  void store(Op op, uint64_t offset) {
+  void store(Op op, uint64_t offset, bool scalar = true) {
     Entry v = pop();
     Entry a = pop();
-    uint32_t as = use(a), vs = use(v);
+    uint32_t addend = 0;
+    uint32_t as = scalar ? addressOf(a, addend) : use(a);
+    uint32_t vs = use(v);
     emitOp(op);
     wordLoHi(as, vs);
-    word(offset);
+    if (scalar) wordLoHi(static_cast<uint32_t>(offset), addend);
+    else word(offset);
   }
+  // `a op load(...)`: when `b` is the result of the load just emitted and `op`
+  // has a memory-operand form for that load, replaces the load and the binop
+  // with the fused op. Returns false (emitting nothing) otherwise.
+  bool binopMem(Op op, Entry& a, Entry& b, ValType result);
   void localSet(uint32_t idx, bool tee);
   void brIf(uint32_t depth);
   void ifOp(std::vector<ValType> params, std::vector<ValType> results);
@@ -334,6 +364,54 @@ bool isI32Compare(Op op, int& cmp, bool& imm) {
 constexpr int kInverse[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 Op brCmpOp(int cmp, bool imm) {
   return static_cast<Op>(static_cast<int>(Op::kBrIfEq) + 2 * cmp + (imm ? 1 : 0));
+}
+
+struct MemFusion {
+  Op binop, load, fused;
+};
+constexpr MemFusion kMemFusions[] = {
+#define WEIR_MEM_FUSION(name, base, load, ...) {Op::k##base, Op::k##load, Op::k##name},
+    WEIR_INTERP_BINOPS_MEM(WEIR_MEM_FUSION)
+#undef WEIR_MEM_FUSION
+};
+// Integer ops whose operands may be swapped to put the load second. Float ops
+// are never swapped: with two NaN operands the hardware keeps the first one's
+// payload.
+bool isCommutativeInt(Op op) {
+  switch (op) {
+    case Op::kI32Add: case Op::kI32Mul: case Op::kI32And: case Op::kI32Or: case Op::kI32Xor:
+    case Op::kI64Add: case Op::kI64Mul: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool FuncTranslator::binopMem(Op op, Entry& a, Entry& b, ValType result) {
+  auto fusedFor = [&](const Entry& e) -> const MemFusion* {
+    if (e.kind != Kind::kTemp || !lastDefines(e.slot)) return nullptr;
+    for (const MemFusion& f : kMemFusions) {
+      if (f.binop == op && f.load == last_op_) return &f;
+    }
+    return nullptr;
+  };
+  const MemFusion* f = fusedFor(b);
+  Entry* other = &a;
+  if (!f && isCommutativeInt(op) && a.kind == Kind::kTemp) {
+    f = fusedFor(a);
+    other = &b;
+  }
+  if (!f) return false;
+  // The load is the last instruction, so nothing else reads its destination.
+  Word w1 = code_[last_start_ + 1];
+  Word w2 = code_[last_start_ + 2];
+  dropLast();
+  uint32_t os = use(*other);
+  Entry& r = push(result);
+  emitOp(f->fused, DstFmt::kPack3);
+  word(pack3(r.slot, os, w1.p.hi));
+  code_.push_back(w2);
+  return true;
 }
 
 void FuncTranslator::localSet(uint32_t idx, bool tee) {
@@ -1029,7 +1107,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
     case SimdOpcode::kV128Store: {
       uint64_t off;
       memArg(r, off);
-      store(Op::kSimdStore, off);
+      store(Op::kSimdStore, off, false);
       return Status::ok();
     }
     case SimdOpcode::kI8x16Shuffle: {
@@ -1111,7 +1189,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
 #undef RPF32
 #undef RPF64
 #define LD(Op_, fn, width) case SimdOpcode::k##Op_: { \
-    uint64_t off; memArg(r, off); load(Op::kSimdLoad, V, off); \
+    uint64_t off; memArg(r, off); load(Op::kSimdLoad, V, off, false); \
     word(fnWord(reinterpret_cast<const void*>(&loadW<&sd::fn>))); word(width); return Status::ok(); }
     WEIR_SIMD_LOAD_OPS(LD)
 #undef LD
@@ -1125,7 +1203,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
 #undef LL
 #define SL(Op_, fn, width) case SimdOpcode::k##Op_: { \
     uint64_t off; memArg(r, off); uint32_t lane = r.byte(); \
-    store(Op::kSimdStoreLane, off); \
+    store(Op::kSimdStoreLane, off, false); \
     word(fnWord(reinterpret_cast<const void*>(&storeLaneW<&sd::fn>))); wordLoHi(width, lane); return Status::ok(); }
     WEIR_SIMD_STORE_LANE_OPS(SL)
 #undef SL

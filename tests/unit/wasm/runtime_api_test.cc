@@ -287,5 +287,45 @@ TEST(RuntimeInterp, CompareAndBranchFusionLoopsCorrectly) {
   EXPECT_EQ(inst->call<int32_t>("sum", 100).value(), 4950);
 }
 
+TEST(RuntimeInterp, FoldedAddressAddendWrapsLikeI32Add) {
+  // (addr + 8) wraps to 4 for addr = -4: the folded address must too, while an
+  // offset of 8 on -4 is out of bounds.
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00")
+      (func (export "wrapped") (param i32) (result i32) local.get 0 i32.const 8 i32.add i32.load)
+      (func (export "offset") (param i32) (result i32) local.get 0 i32.load offset=8)
+      (func (export "store") (param i32) local.get 0 i32.const 8 i32.add i32.const 7 i32.store)
+      (func (export "peek") (result i32) i32.const 4 i32.load)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("wrapped", -4).value(), 2);
+  auto r = inst->call<int32_t>("offset", -4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  ASSERT_TRUE(inst->call<Unit>("store", -4).ok());
+  EXPECT_EQ(inst->call<int32_t>("peek").value(), 7);
+}
+
+TEST(RuntimeInterp, LoadFusedIntoArithmeticTrapsLikeTheLoad) {
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 16) "\00\00\00\00\00\00\f0\3f")
+      (func (export "fmul") (param f64 i32) (result f64) local.get 0 local.get 1 f64.load f64.mul)
+      (func (export "fsub") (param f64 i32) (result f64) local.get 0 local.get 1 f64.load f64.sub)
+      (func (export "isub") (param i32 i32) (result i32) local.get 0 local.get 1 i32.load8_u i32.sub)
+      (func (export "ixor") (param i32 i32) (result i32) local.get 1 i32.load local.get 0 i32.xor)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<double>("fmul", 3.0, 16).value(), 3.0);
+  EXPECT_EQ(inst->call<double>("fsub", 3.0, 16).value(), 2.0);
+  EXPECT_EQ(inst->call<int32_t>("isub", 1, 23).value(), 1 - 0x3f);
+  EXPECT_EQ(inst->call<int32_t>("ixor", 5, 20).value(), 0x3ff00000 ^ 5);
+  for (const char* f : {"fmul", "fsub"}) {
+    auto r = inst->call<double>(f, 1.0, 65536 - 7);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  }
+  auto r = inst->call<int32_t>("ixor", 0, 65536 - 3);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+}
+
 }  // namespace
 }  // namespace weir::wasm::runtime
