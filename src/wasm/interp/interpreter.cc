@@ -151,12 +151,21 @@ bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* ca
 
 }  // namespace
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define WEIR_INTERP_REG register
+#define WEIR_INTERP_REG_NAME(r) __asm__(r)
+#else
+#define WEIR_INTERP_REG
+#define WEIR_INTERP_REG_NAME(r)
+#endif
+
 // Returns true when the function returned normally. With labels_out set, only
 // hands out the handler table.
 static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const void* const** labels_out) {
 #define WEIR_LABEL3(name, ...) &&L_##name, &&L_##name##I,
 #define WEIR_LABEL(name, ...) &&L_##name,
 #define WEIR_LABEL_BR(name, ...) &&L_BrIf##name, &&L_BrIf##name##I,
+#define WEIR_LABEL_BR_LOOP(name, ...) &&L_BrIf##name##Loop, &&L_BrIf##name##I##Loop,
   static const void* const kLabels[] = {
       WEIR_INTERP_BINOPS_IMM(WEIR_LABEL3)
       WEIR_INTERP_BINOPS(WEIR_LABEL)
@@ -167,11 +176,13 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
       WEIR_INTERP_STORES(WEIR_LABEL)
       WEIR_INTERP_BINOPS_MEM(WEIR_LABEL)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR)
+      WEIR_INTERP_BRCMP(WEIR_LABEL_BR_LOOP)
       WEIR_INTERP_MISC_OPS(WEIR_LABEL)
   };
 #undef WEIR_LABEL3
 #undef WEIR_LABEL
 #undef WEIR_LABEL_BR
+#undef WEIR_LABEL_BR_LOOP
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
   if (labels_out) {
     *labels_out = kLabels;
@@ -186,10 +197,14 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
   Function* func = nullptr;
   Instance* inst = nullptr;
   Memory* mem = nullptr;
-  uint8_t* mb = nullptr;
-  uint64_t ms = 0;
-  uint64_t* fp = nullptr;
-  const Word* pc = nullptr;
+  // The four values every handler uses. GCC's allocator, facing one function
+  // with hundreds of computed-goto successors, otherwise tends to spill some
+  // of them to the stack, which costs a load in nearly every handler; pinning
+  // them to callee-saved registers is only a hint (semantics do not change).
+  WEIR_INTERP_REG uint8_t* mb WEIR_INTERP_REG_NAME("r12") = nullptr;
+  WEIR_INTERP_REG uint64_t ms WEIR_INTERP_REG_NAME("r13") = 0;
+  WEIR_INTERP_REG uint64_t* fp WEIR_INTERP_REG_NAME("r14") = nullptr;
+  WEIR_INTERP_REG const Word* pc WEIR_INTERP_REG_NAME("r15") = nullptr;
 
   // Call protocol state.
   Function* callee = entry;
@@ -401,22 +416,40 @@ call_enter : {
 #undef EA
 
   // ---- fused compare + branch: [op][a|b][target], [op][a|imm][target]
-#define BRCMP(name, T, cond)                                  \
-  L_BrIf##name : {                                            \
+// POLL: nothing for forward branches, LOOP_POLL for loop back-edges.
+#define NO_POLL() ((void)0)
+#define LOOP_POLL()                                                          \
+  do {                                                                       \
+    if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted);      \
+    if (root.fuel_enabled_ && --root.fuel_ < 0) TRAP(kOutOfFuel);            \
+  } while (0)
+#define TAKE_IF(cond, POLL)                                   \
+  do {                                                        \
+    if (cond) {                                               \
+      POLL();                                                 \
+      pc = static_cast<const Word*>(pc[2].op);                \
+    } else {                                                  \
+      pc += 3;                                                \
+    }                                                         \
+    NEXT();                                                   \
+  } while (0)
+#define BRCMP_V(name, T, cond, suffix, POLL)                  \
+  L_BrIf##name##suffix : {                                    \
     T a = rd<T>(LO);                                          \
     T b = rd<T>(HI);                                          \
-    if (cond) pc = static_cast<const Word*>(pc[2].op);        \
-    else pc += 3;                                             \
-    NEXT();                                                   \
+    TAKE_IF(cond, POLL);                                      \
   }                                                           \
-  L_BrIf##name##I : {                                         \
+  L_BrIf##name##I##suffix : {                                 \
     T a = rd<T>(LO);                                          \
     T b = static_cast<T>(pc[1].p.hi);                         \
-    if (cond) pc = static_cast<const Word*>(pc[2].op);        \
-    else pc += 3;                                             \
-    NEXT();                                                   \
+    TAKE_IF(cond, POLL);                                      \
   }
+#define BRCMP(name, T, cond) BRCMP_V(name, T, cond, , NO_POLL)
+#define BRCMP_LOOP(name, T, cond) BRCMP_V(name, T, cond, Loop, LOOP_POLL)
   WEIR_INTERP_BRCMP(BRCMP)
+  WEIR_INTERP_BRCMP(BRCMP_LOOP)
+#undef BRCMP_LOOP
+#undef BRCMP_V
 #undef BRCMP
 
   // ---- control and variables
@@ -443,16 +476,15 @@ call_enter : {
     pc = static_cast<const Word*>(pc[1].op);
     NEXT();
   }
-  L_BrIf : {
-    if (rd<uint32_t>(fp + pc[1].u)) pc = static_cast<const Word*>(pc[2].op);
-    else pc += 3;
+  L_BrLoop : {
+    LOOP_POLL();
+    pc = static_cast<const Word*>(pc[1].op);
     NEXT();
   }
-  L_BrUnless : {
-    if (!rd<uint32_t>(fp + pc[1].u)) pc = static_cast<const Word*>(pc[2].op);
-    else pc += 3;
-    NEXT();
-  }
+  L_BrIf : TAKE_IF(rd<uint32_t>(fp + pc[1].u), NO_POLL);
+  L_BrIfLoop : TAKE_IF(rd<uint32_t>(fp + pc[1].u), LOOP_POLL);
+  L_BrUnless : TAKE_IF(!rd<uint32_t>(fp + pc[1].u), NO_POLL);
+  L_BrUnlessLoop : TAKE_IF(!rd<uint32_t>(fp + pc[1].u), LOOP_POLL);
   L_BrTable : {
     uint32_t i = rd<uint32_t>(LO);
     uint32_t n = pc[1].p.hi;
@@ -471,8 +503,7 @@ call_enter : {
     NEXT();
   }
   L_LoopCheck : {
-    if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted);
-    if (root.fuel_enabled_ && --root.fuel_ < 0) TRAP(kOutOfFuel);
+    LOOP_POLL();
     pc += 1;
     NEXT();
   }
@@ -753,6 +784,9 @@ trap:
 
 #undef NEXT
 #undef TRAP
+#undef NO_POLL
+#undef LOOP_POLL
+#undef TAKE_IF
 #undef RELOAD_MEMORY
 #undef D3
 #undef A3

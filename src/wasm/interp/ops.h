@@ -205,6 +205,9 @@
   X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
 
 // Compare-and-branch fusions: X(Name, C type, condition over a and b)
+// Every branch op also has a ...Loop variant for loop back-edges: it jumps past
+// the loop header's LoopCheck and does that check itself when it branches, so
+// each iteration still polls the interrupt and fuel once, one dispatch sooner.
 #define WEIR_INTERP_BRCMP(X) \
   X(Eq, uint32_t, a == b) \
   X(Ne, uint32_t, a != b) \
@@ -220,6 +223,7 @@
 // Everything else, one handler each.
 #define WEIR_INTERP_MISC_OPS(X) \
   X(Unreachable) X(Copy) X(Copy2) X(Const) X(Br) X(BrIf) X(BrUnless) X(BrTable) \
+  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) \
   X(Return) X(LoopCheck) X(Call) X(CallIndirect) X(Select) X(Select2) \
   X(GlobalGet) X(GlobalSet) X(GlobalGet2) X(GlobalSet2) X(TableGet) X(TableSet) \
   X(MemorySize) X(MemoryGrow) X(RefFunc) \
@@ -236,6 +240,7 @@ enum class Op : uint16_t {
 #define WEIR_OP_ENUM3(name, ...) k##name, k##name##I,
 #define WEIR_OP_ENUM(name, ...) k##name,
 #define WEIR_OP_ENUM_BR(name, ...) kBrIf##name, kBrIf##name##I,
+#define WEIR_OP_ENUM_BR_LOOP(name, ...) kBrIf##name##Loop, kBrIf##name##I##Loop,
   WEIR_INTERP_BINOPS_IMM(WEIR_OP_ENUM3)
   WEIR_INTERP_BINOPS(WEIR_OP_ENUM)
   WEIR_INTERP_UNOPS(WEIR_OP_ENUM)
@@ -245,11 +250,13 @@ enum class Op : uint16_t {
   WEIR_INTERP_STORES(WEIR_OP_ENUM)
   WEIR_INTERP_BINOPS_MEM(WEIR_OP_ENUM)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR)
+  WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR_LOOP)
   WEIR_INTERP_MISC_OPS(WEIR_OP_ENUM)
   kCount
 #undef WEIR_OP_ENUM3
 #undef WEIR_OP_ENUM
 #undef WEIR_OP_ENUM_BR
+#undef WEIR_OP_ENUM_BR_LOOP
 };
 
 // Handler addresses indexed by Op (filled by the interpreter).

@@ -66,6 +66,21 @@ struct Reader {
   }
 };
 
+// The back-edge form of a branch op, or Op::kCount when it has none.
+Op loopVariant(Op op) {
+  switch (op) {
+    case Op::kBr: return Op::kBrLoop;
+    case Op::kBrIf: return Op::kBrIfLoop;
+    case Op::kBrUnless: return Op::kBrUnlessLoop;
+    default: break;
+  }
+  int i = static_cast<int>(op) - static_cast<int>(Op::kBrIfEq);
+  if (i >= 0 && i < static_cast<int>(Op::kBrIfEqLoop) - static_cast<int>(Op::kBrIfEq)) {
+    return static_cast<Op>(static_cast<int>(Op::kBrIfEqLoop) + i);
+  }
+  return Op::kCount;
+}
+
 enum class Kind : uint8_t { kTemp, kLocal, kConst };
 
 struct Entry {
@@ -260,9 +275,18 @@ class FuncTranslator {
     copyTopTo(t.kind == CtrlKind::kLoop ? t.params : t.results, t.base);
     emitBranchTo(t);
   }
+  // The branch instruction just emitted jumps to `c`. A back-edge to a loop
+  // becomes the op's Loop variant, which polls itself and skips LoopCheck.
   void addTarget(Ctrl& c) {
     if (c.kind == CtrlKind::kLoop) {
-      word(c.loop_pc);
+      Op lv = loopVariant(last_op_);
+      if (lv != Op::kCount) {
+        code_[last_start_].op = h_[static_cast<size_t>(lv)];
+        last_op_ = lv;
+        word(c.loop_pc + 1);  // LoopCheck is one word
+      } else {
+        word(c.loop_pc);
+      }
       targets_.push_back(code_.size() - 1);
     } else {
       word(0);

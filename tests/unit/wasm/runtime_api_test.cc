@@ -246,6 +246,25 @@ TEST(RuntimeLimits, FuelRunsOutInLoop) {
   EXPECT_EQ(inst->fuel(), 0u);
 }
 
+TEST(RuntimeLimits, FuelCountsOneUnitPerLoopIterationWithFusedBackEdges) {
+  // br_if (fused compare), br_if (plain) and br back-edges each poll once per
+  // iteration, as the loop header's check does on entry.
+  auto inst = instantiate(R"((module
+      (func (export "cmp") (param i32) (local i32)
+        loop local.get 1 i32.const 1 i32.add local.tee 1 local.get 0 i32.lt_s br_if 0 end)
+      (func (export "plain") (param i32)
+        loop local.get 0 i32.const -1 i32.add local.tee 0 br_if 0 end)
+      (func (export "br") (param i32)
+        block loop local.get 0 i32.eqz br_if 1 local.get 0 i32.const -1 i32.add local.set 0 br 0 end end)))");
+  ASSERT_TRUE(inst);
+  for (const char* f : {"cmp", "plain", "br"}) {
+    inst->setFuel(100);
+    ASSERT_TRUE(inst->call<Unit>(f, 10).ok()) << f;
+    // One unit for the call, one per entry to the loop header.
+    EXPECT_EQ(inst->fuel(), std::string(f) == "br" ? 100u - 1 - 11 : 100u - 1 - 10) << f;
+  }
+}
+
 TEST(RuntimeLinking, InstancesShareExportedMemoryAndTable) {
   auto a = instantiate(R"((module (memory (export "mem") 1) (table (export "tab") 2 funcref)
       (func $seven (result i32) i32.const 7) (elem (i32.const 0) $seven)))");
