@@ -313,6 +313,12 @@ call_enter : {
   WEIR_INTERP_TRUNC(TRUNC)
 #undef TRUNC
 
+  // (a + c1) & c2, e.g. a byte's offset from a character: [op][d|a][c1|c2]
+  L_I32AddAndI : {
+    wr<uint32_t>(LO, (rd<uint32_t>(HI) + pc[2].p.lo) & pc[2].p.hi);
+    pc += 3;
+    NEXT();
+  }
   L_I32DivS : {
     int32_t a = rd<int32_t>(A3), b = rd<int32_t>(B3);
     if (b == 0) TRAP(kIntegerDivideByZero);

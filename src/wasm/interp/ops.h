@@ -223,7 +223,7 @@
 // Everything else, one handler each.
 #define WEIR_INTERP_MISC_OPS(X) \
   X(Unreachable) X(Copy) X(Copy2) X(Const) X(Br) X(BrIf) X(BrUnless) X(BrTable) \
-  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) \
+  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) \
   X(Return) X(LoopCheck) X(Call) X(CallIndirect) X(Select) X(Select2) \
   X(GlobalGet) X(GlobalSet) X(GlobalGet2) X(GlobalSet2) X(TableGet) X(TableSet) \
   X(MemorySize) X(MemoryGrow) X(RefFunc) \

@@ -210,6 +210,15 @@ class FuncTranslator {
     Entry b = pop();
     Entry a = pop();
     if (b.kind == Kind::kConst) {
+      uint32_t src = 0, c1 = 0;
+      if (op == Op::kI32And && takeAddImm(a, src, c1)) {
+        // (x + c1) & c2 in one op; the add's result had no other reader.
+        Entry& r = push(result);
+        emitOp(Op::kI32AddAndI, DstFmt::kLo);
+        wordLoHi(r.slot, src);
+        wordLoHi(c1, static_cast<uint32_t>(b.c0));
+        return;
+      }
       uint32_t as = use(a);
       Entry& r = push(result);
       emitOp(static_cast<Op>(static_cast<int>(op) + 1), DstFmt::kLo);
@@ -309,14 +318,19 @@ class FuncTranslator {
   // was the last instruction and only computed this address is removed and
   // returned as `addend` (the handler adds it with 32-bit wrap-around).
   uint32_t addressOf(Entry& addr, uint32_t& addend) {
+    uint32_t src = 0;
     addend = 0;
-    if (addr.kind == Kind::kTemp && lastDefines(addr.slot) && last_op_ == Op::kI32AddI) {
-      uint32_t src = code_[last_start_ + 1].p.hi;
-      addend = static_cast<uint32_t>(code_[last_start_ + 2].u);
-      dropLast();
-      return src;
-    }
+    if (takeAddImm(addr, src, addend)) return src;
     return use(addr);
+  }
+  // When `e` is the result of the `i32.add` of a constant just emitted,
+  // removes that add and returns its operand slot and constant.
+  bool takeAddImm(const Entry& e, uint32_t& src, uint32_t& c) {
+    if (e.kind != Kind::kTemp || !lastDefines(e.slot) || last_op_ != Op::kI32AddI) return false;
+    src = code_[last_start_ + 1].p.hi;
+    c = static_cast<uint32_t>(code_[last_start_ + 2].u);
+    dropLast();
+    return true;
   }
   void dropLast() {
     code_.resize(last_start_);

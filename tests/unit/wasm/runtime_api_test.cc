@@ -346,5 +346,22 @@ TEST(RuntimeInterp, LoadFusedIntoArithmeticTrapsLikeTheLoad) {
   EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
 }
 
+TEST(RuntimeInterp, AddThenMaskFusionKeepsBothResultsRight) {
+  // (x - 97) & 255 < 26: the fused add-and-mask feeds a compare-and-branch;
+  // "tee" keeps the sum itself visible, so it must not be fused away.
+  auto inst = instantiate(R"((module
+      (func (export "lower") (param i32) (result i32)
+        block local.get 0 i32.const -97 i32.add i32.const 255 i32.and i32.const 26 i32.lt_u br_if 0
+          i32.const 0 return end i32.const 1)
+      (func (export "tee") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 7 i32.add local.tee 1 i32.const 12 i32.and local.get 1 i32.add)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'a'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'z'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'A'}).value(), 0);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{0x100 + 'c'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("tee", -1).value(), (6 & 12) + 6);
+}
+
 }  // namespace
 }  // namespace weir::wasm::runtime
