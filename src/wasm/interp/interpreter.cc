@@ -319,6 +319,13 @@ call_enter : {
     pc += 3;
     NEXT();
   }
+  // Two consecutive adds of constants, in order: [op][d2|a2][d1|a1][c1|c2]
+  L_I32AddIPair : {
+    wr<uint32_t>(fp + pc[2].p.lo, rd<uint32_t>(fp + pc[2].p.hi) + pc[3].p.lo);
+    wr<uint32_t>(LO, rd<uint32_t>(HI) + pc[3].p.hi);
+    pc += 4;
+    NEXT();
+  }
   L_I32DivS : {
     int32_t a = rd<int32_t>(A3), b = rd<int32_t>(B3);
     if (b == 0) TRAP(kIntegerDivideByZero);
@@ -465,6 +472,13 @@ call_enter : {
     pc += 2;
     NEXT();
   }
+  // Two consecutive copies, in order: [op][d2|s2][d1|s1]
+  L_CopyPair : {
+    fp[pc[2].p.lo] = fp[pc[2].p.hi];
+    *LO = *HI;
+    pc += 3;
+    NEXT();
+  }
   L_Copy2 : {
     uint64_t* d = LO;
     const uint64_t* s = HI;
@@ -497,6 +511,10 @@ call_enter : {
     if (i > n) i = n;
     pc = static_cast<const Word*>(pc[2 + i].op);
     NEXT();
+  }
+  L_ReturnCopy : {  // the single result's slot: [op][s]
+    *fp = fp[pc[1].u];
+    goto L_Return;
   }
   L_Return : {
     const CallFrame& fr = ctx.frames[--ctx.depth];

@@ -201,6 +201,10 @@
   X(I32AddM8U, I32Add, I32Load8U, uint8_t, uint32_t, uint32_t, a + b) \
   X(I32SubM8U, I32Sub, I32Load8U, uint8_t, uint32_t, uint32_t, a - b) \
   X(I32XorM8U, I32Xor, I32Load8U, uint8_t, uint32_t, uint32_t, a ^ b) \
+  X(I32AddM16S, I32Add, I32Load16S, int16_t, uint32_t, uint32_t, a + b) \
+  X(I32MulM16S, I32Mul, I32Load16S, int16_t, uint32_t, uint32_t, a * b) \
+  X(I32AddM16U, I32Add, I32Load16U, uint16_t, uint32_t, uint32_t, a + b) \
+  X(I32MulM16U, I32Mul, I32Load16U, uint16_t, uint32_t, uint32_t, a * b) \
   X(I64AddM, I64Add, I64Load, uint64_t, uint64_t, uint64_t, a + b) \
   X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
 
@@ -223,7 +227,7 @@
 // Everything else, one handler each.
 #define WEIR_INTERP_MISC_OPS(X) \
   X(Unreachable) X(Copy) X(Copy2) X(Const) X(Br) X(BrIf) X(BrUnless) X(BrTable) \
-  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) \
+  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) X(I32AddIPair) X(CopyPair) X(ReturnCopy) \
   X(Return) X(LoopCheck) X(Call) X(CallIndirect) X(Select) X(Select2) \
   X(GlobalGet) X(GlobalSet) X(GlobalGet2) X(GlobalSet2) X(TableGet) X(TableSet) \
   X(MemorySize) X(MemoryGrow) X(RefFunc) \

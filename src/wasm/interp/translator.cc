@@ -121,6 +121,8 @@ class FuncTranslator {
  private:
   // ---- emission
   void emitOp(Op op, DstFmt fmt = DstFmt::kNone) {
+    prev_start_ = last_start_;
+    prev_op_ = last_op_;
     last_start_ = code_.size();
     last_op_ = op;
     last_fmt_ = fmt;
@@ -143,6 +145,30 @@ class FuncTranslator {
     else w.p.lo = slot;
   }
 
+  // Merges the last instruction with the one before it when both are `op`
+  // (Copy or I32AddI) with no label between them: one dispatch instead of
+  // two. The pair runs the first, then the second, and keeps the second's
+  // destination where retarget() finds it.
+  void pairWithPrevious(Op op) {
+    if (last_op_ != op || prev_op_ != op || prev_start_ < label_pc_) return;
+    size_t len = code_.size() - last_start_;
+    if (last_start_ - prev_start_ != len) return;
+    Word first = code_[prev_start_ + 1], second = code_[last_start_ + 1];
+    uint64_t c1 = len == 3 ? code_[prev_start_ + 2].u : 0, c2 = len == 3 ? code_[last_start_ + 2].u : 0;
+    DstFmt fmt = last_fmt_;
+    code_.resize(prev_start_);
+    last_start_ = prev_start_;
+    prev_op_ = Op::kCount;
+    last_op_ = op == Op::kCopy ? Op::kCopyPair : Op::kI32AddIPair;
+    last_fmt_ = fmt;
+    Word w;
+    w.op = h_[static_cast<size_t>(last_op_)];
+    code_.push_back(w);
+    code_.push_back(second);
+    code_.push_back(first);
+    if (op == Op::kI32AddI) wordLoHi(static_cast<uint32_t>(c1), static_cast<uint32_t>(c2));
+  }
+
   // ---- operand stack
   uint32_t height() const { return stack_.empty() ? base_slots_ : stack_.back().slot + slotsOf(stack_.back().type); }
   void bump(uint32_t h) { if (h > max_height_) max_height_ = h; }
@@ -161,6 +187,7 @@ class FuncTranslator {
     if (e.kind == Kind::kLocal) {
       emitOp(slotsOf(e.type) == 2 ? Op::kCopy2 : Op::kCopy, DstFmt::kLo);
       wordLoHi(e.slot, e.local);
+      pairWithPrevious(Op::kCopy);
     } else if (e.kind == Kind::kConst) {
       if (e.type == ValType::kV128) {
         emitOp(Op::kV128Const, DstFmt::kLo);
@@ -224,6 +251,7 @@ class FuncTranslator {
       emitOp(static_cast<Op>(static_cast<int>(op) + 1), DstFmt::kLo);
       wordLoHi(r.slot, as);
       word(b.c0);
+      if (op == Op::kI32Add) pairWithPrevious(Op::kI32AddI);
       return;
     }
     if (binopMem(op, a, b, result)) return;
@@ -268,6 +296,7 @@ class FuncTranslator {
       uint32_t s = use(e);
       emitOp(slotsOf(e.type) == 2 ? Op::kCopy2 : Op::kCopy);
       wordLoHi(dest + off, s);
+      pairWithPrevious(Op::kCopy);
     }
   }
   void emitBranchTo(Ctrl& c) {
@@ -326,15 +355,31 @@ class FuncTranslator {
   // When `e` is the result of the `i32.add` of a constant just emitted,
   // removes that add and returns its operand slot and constant.
   bool takeAddImm(const Entry& e, uint32_t& src, uint32_t& c) {
-    if (e.kind != Kind::kTemp || !lastDefines(e.slot) || last_op_ != Op::kI32AddI) return false;
-    src = code_[last_start_ + 1].p.hi;
-    c = static_cast<uint32_t>(code_[last_start_ + 2].u);
-    dropLast();
-    return true;
+    if (e.kind != Kind::kTemp || !lastDefines(e.slot)) return false;
+    if (last_op_ == Op::kI32AddI) {
+      src = code_[last_start_ + 1].p.hi;
+      c = static_cast<uint32_t>(code_[last_start_ + 2].u);
+      dropLast();
+      return true;
+    }
+    if (last_op_ == Op::kI32AddIPair) {
+      // Take the second add; the first stays, as a plain I32AddI.
+      src = code_[last_start_ + 1].p.hi;
+      c = code_[last_start_ + 3].p.hi;
+      code_[last_start_].op = h_[static_cast<size_t>(Op::kI32AddI)];
+      code_[last_start_ + 1] = code_[last_start_ + 2];
+      code_[last_start_ + 2].u = code_[last_start_ + 3].p.lo;
+      code_.resize(last_start_ + 3);
+      last_op_ = Op::kI32AddI;
+      last_fmt_ = DstFmt::kNone;
+      return true;
+    }
+    return false;
   }
   void dropLast() {
     code_.resize(last_start_);
     last_fmt_ = DstFmt::kNone;
+    last_op_ = Op::kCount;
   }
   // Scalar loads and stores fold an address addend; SIMD ones keep a plain
   // 64-bit offset word.
@@ -385,6 +430,8 @@ class FuncTranslator {
   uint32_t max_height_ = 0;
   size_t last_start_ = 0;
   Op last_op_ = Op::kCount;
+  size_t prev_start_ = 0;  // the instruction before the last one, if prev_op_ is an op
+  Op prev_op_ = Op::kCount;
   DstFmt last_fmt_ = DstFmt::kNone;
   size_t label_pc_ = 0;
 };
@@ -481,6 +528,7 @@ void FuncTranslator::localSet(uint32_t idx, bool tee) {
       uint32_t s = use(v);
       emitOp(slotsOf(t) == 2 ? Op::kCopy2 : Op::kCopy, DstFmt::kLo);
       wordLoHi(ls, s);
+      pairWithPrevious(Op::kCopy);
     }
   }
   if (tee) {
@@ -516,7 +564,7 @@ void FuncTranslator::brIf(uint32_t depth) {
   if (fuse || eqz) {
     Word w1 = code_[last_start_ + 1];
     Word w2 = code_.size() > last_start_ + 2 ? code_[last_start_ + 2] : Word{};
-    code_.resize(last_start_);
+    dropLast();
     materializeAll();
     if (eqz) {
       emitOp(Op::kBrUnless);
@@ -550,7 +598,7 @@ void FuncTranslator::ifOp(std::vector<ValType> params, std::vector<ValType> resu
   if (fuse || eqz) {
     Word w1 = code_[last_start_ + 1];
     Word w2 = code_.size() > last_start_ + 2 ? code_[last_start_ + 2] : Word{};
-    code_.resize(last_start_);
+    dropLast();
     materializeAll();
     if (eqz) {
       emitOp(Op::kBrIf);
@@ -609,6 +657,18 @@ void FuncTranslator::end() {
 
 void FuncTranslator::doReturn() {
   const FuncType& ft = m_.types[fn_.type_index];
+  if (ft.numResults() == 1 && slotsOf(ft.results()[0]) == 1) {
+    // Other stack values die with the frame: only the result is moved, by
+    // the return itself.
+    uint32_t s = use(stack_.back());
+    if (s != 0) {
+      emitOp(Op::kReturnCopy);
+      word(s);
+      return;
+    }
+    emitOp(Op::kReturn);
+    return;
+  }
   std::vector<ValType> results(ft.results().begin(), ft.results().end());
   materializeAll();
   copyTopTo(results, 0);

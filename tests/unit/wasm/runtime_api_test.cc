@@ -363,5 +363,26 @@ TEST(RuntimeInterp, AddThenMaskFusionKeepsBothResultsRight) {
   EXPECT_EQ(inst->call<int32_t>("tee", -1).value(), (6 & 12) + 6);
 }
 
+TEST(RuntimeInterp, PairedCopiesAndAddsRunInOrder) {
+  // A rotation of three locals (each copy reads what the previous one wrote),
+  // dependent adds that become one pair, and an address fold that takes the
+  // second add of a pair.
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 8) "\2a")
+      (func (export "rot") (param i32 i32 i32) (result i32) (local i32)
+        local.get 0 local.set 3 local.get 1 local.set 0 local.get 2 local.set 1 local.get 3 local.set 2
+        local.get 0 i32.const 100 i32.mul local.get 1 i32.const 10 i32.mul i32.add local.get 2 i32.add)
+      (func (export "adds") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 3 i32.add local.set 1 local.get 1 i32.const 4 i32.add local.set 0
+        local.get 0 local.get 1 i32.mul)
+      (func (export "fold") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 1 i32.add local.set 1 local.get 1 i32.const 2 i32.add i32.load8_u
+        local.get 1 i32.add)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("rot", 1, 2, 3).value(), 231);
+  EXPECT_EQ(inst->call<int32_t>("adds", 1).value(), 8 * 4);
+  EXPECT_EQ(inst->call<int32_t>("fold", 5).value(), 0x2a + 6);
+}
+
 }  // namespace
 }  // namespace weir::wasm::runtime
