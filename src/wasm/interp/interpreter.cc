@@ -175,6 +175,7 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
       WEIR_INTERP_LOADS(WEIR_LABEL)
       WEIR_INTERP_STORES(WEIR_LABEL)
       WEIR_INTERP_BINOPS_MEM(WEIR_LABEL)
+      WEIR_INTERP_RMW(WEIR_LABEL)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR_LOOP)
       WEIR_INTERP_MISC_OPS(WEIR_LABEL)
@@ -326,6 +327,15 @@ call_enter : {
     pc += 4;
     NEXT();
   }
+  // Two consecutive register adds, in order: [op][second d|a|b][first d|a|b]
+  L_I32AddPair : {
+    uint64_t w = pc[2].u;
+    wr<uint32_t>(fp + (w & kSlotMask),
+                 rd<uint32_t>(fp + ((w >> kSlotBits) & kSlotMask)) + rd<uint32_t>(fp + (w >> (2 * kSlotBits))));
+    wr<uint32_t>(D3, rd<uint32_t>(A3) + rd<uint32_t>(B3));
+    pc += 3;
+    NEXT();
+  }
   L_I32DivS : {
     int32_t a = rd<int32_t>(A3), b = rd<int32_t>(B3);
     if (b == 0) TRAP(kIntegerDivideByZero);
@@ -410,22 +420,38 @@ call_enter : {
   }
   WEIR_INTERP_STORES(STORE)
 #undef STORE
+  // The operands of a fused memory op: `a` from its slot, `b` loaded from
+  // the effective address `ea` (bounds-checked like the load).
+#define MEM_OPERANDS(M, T)                                        \
+  uint64_t ea = EA(B3);                                           \
+  if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);              \
+  M m;                                                            \
+  std::memcpy(&m, mb + ea, sizeof(M));                            \
+  T a = rd<T>(A3);                                                \
+  T b = fromMem<T>(m)
   // Binop with a memory operand: [op][d|a|addr][offset|addend]. The load
   // traps exactly as the unfused load would; the binop itself cannot trap.
 #define BINMEM(name, base, load, M, T, R, expr)                   \
   L_##name : {                                                    \
-    uint64_t ea = EA(B3);                                         \
-    if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
-    M m;                                                          \
-    std::memcpy(&m, mb + ea, sizeof(M));                          \
-    T a = rd<T>(A3);                                              \
-    T b = fromMem<T>(m);                                          \
+    MEM_OPERANDS(M, T);                                           \
     wr<R>(D3, static_cast<R>(expr));                              \
     pc += 3;                                                      \
     NEXT();                                                       \
   }
   WEIR_INTERP_BINOPS_MEM(BINMEM)
 #undef BINMEM
+  // Read-modify-write: [op][-|a|addr][offset|addend]
+#define RMW(name, memop, store, M, T, expr)                       \
+  L_##name : {                                                    \
+    MEM_OPERANDS(M, T);                                           \
+    T r = expr;                                                   \
+    std::memcpy(mb + ea, &r, sizeof(M));                          \
+    pc += 3;                                                      \
+    NEXT();                                                       \
+  }
+  WEIR_INTERP_RMW(RMW)
+#undef RMW
+#undef MEM_OPERANDS
 #undef EA
 
   // ---- fused compare + branch: [op][a|b][target], [op][a|imm][target]

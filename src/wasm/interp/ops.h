@@ -208,6 +208,20 @@
   X(I64AddM, I64Add, I64Load, uint64_t, uint64_t, uint64_t, a + b) \
   X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
 
+// Read-modify-write: `store(addr, a op load(addr))` with the same address
+// slot, offset and addend (c[j] += x, counters). One bounds check covers
+// both, since load and store access the same bytes.
+// X(Name, memory-operand op, store op, memory C type, operand C type, expression over a and b)
+#define WEIR_INTERP_RMW(X) \
+  X(F64AddRMW, F64AddM, F64Store, uint64_t, double, a + b) \
+  X(F64MulRMW, F64MulM, F64Store, uint64_t, double, a * b) \
+  X(F32AddRMW, F32AddM, F32Store, uint32_t, float, a + b) \
+  X(I32AddRMW, I32AddM, I32Store, uint32_t, uint32_t, a + b) \
+  X(I32AndRMW, I32AndM, I32Store, uint32_t, uint32_t, a & b) \
+  X(I32OrRMW, I32OrM, I32Store, uint32_t, uint32_t, a | b) \
+  X(I32XorRMW, I32XorM, I32Store, uint32_t, uint32_t, a ^ b) \
+  X(I64AddRMW, I64AddM, I64Store, uint64_t, uint64_t, a + b)
+
 // Compare-and-branch fusions: X(Name, C type, condition over a and b)
 // Every branch op also has a ...Loop variant for loop back-edges: it jumps past
 // the loop header's LoopCheck and does that check itself when it branches, so
@@ -227,7 +241,7 @@
 // Everything else, one handler each.
 #define WEIR_INTERP_MISC_OPS(X) \
   X(Unreachable) X(Copy) X(Copy2) X(Const) X(Br) X(BrIf) X(BrUnless) X(BrTable) \
-  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) X(I32AddIPair) X(CopyPair) X(ReturnCopy) \
+  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) X(I32AddIPair) X(I32AddPair) X(CopyPair) X(ReturnCopy) \
   X(Return) X(LoopCheck) X(Call) X(CallIndirect) X(Select) X(Select2) \
   X(GlobalGet) X(GlobalSet) X(GlobalGet2) X(GlobalSet2) X(TableGet) X(TableSet) \
   X(MemorySize) X(MemoryGrow) X(RefFunc) \
@@ -253,6 +267,7 @@ enum class Op : uint16_t {
   WEIR_INTERP_LOADS(WEIR_OP_ENUM)
   WEIR_INTERP_STORES(WEIR_OP_ENUM)
   WEIR_INTERP_BINOPS_MEM(WEIR_OP_ENUM)
+  WEIR_INTERP_RMW(WEIR_OP_ENUM)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR_LOOP)
   WEIR_INTERP_MISC_OPS(WEIR_OP_ENUM)

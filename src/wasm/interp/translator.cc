@@ -146,7 +146,7 @@ class FuncTranslator {
   }
 
   // Merges the last instruction with the one before it when both are `op`
-  // (Copy or I32AddI) with no label between them: one dispatch instead of
+  // (Copy, I32Add or I32AddI) with no label between them: one dispatch instead of
   // two. The pair runs the first, then the second, and keeps the second's
   // destination where retarget() finds it.
   void pairWithPrevious(Op op) {
@@ -159,7 +159,7 @@ class FuncTranslator {
     code_.resize(prev_start_);
     last_start_ = prev_start_;
     prev_op_ = Op::kCount;
-    last_op_ = op == Op::kCopy ? Op::kCopyPair : Op::kI32AddIPair;
+    last_op_ = op == Op::kCopy ? Op::kCopyPair : op == Op::kI32Add ? Op::kI32AddPair : Op::kI32AddIPair;
     last_fmt_ = fmt;
     Word w;
     w.op = h_[static_cast<size_t>(last_op_)];
@@ -259,6 +259,7 @@ class FuncTranslator {
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
     word(pack3(r.slot, as, bs));
+    if (op == Op::kI32Add) pairWithPrevious(Op::kI32Add);
   }
   void pushConst(ValType t, uint64_t c0, uint64_t c1 = 0) {
     Entry& e = push(t);
@@ -398,6 +399,7 @@ class FuncTranslator {
     Entry a = pop();
     uint32_t addend = 0;
     uint32_t as = scalar ? addressOf(a, addend) : use(a);
+    if (scalar && addend == 0 && fuseReadModifyWrite(op, v, as, offset)) return;
     uint32_t vs = use(v);
     emitOp(op);
     wordLoHi(as, vs);
@@ -408,6 +410,10 @@ class FuncTranslator {
   // has a memory-operand form for that load, replaces the load and the binop
   // with the fused op. Returns false (emitting nothing) otherwise.
   bool binopMem(Op op, Entry& a, Entry& b, ValType result);
+  // store(addr, v) where v is the result of the memory-operand op just
+  // emitted on the same address: turns that op into its read-modify-write
+  // form. Returns false (emitting nothing) otherwise.
+  bool fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset);
   void localSet(uint32_t idx, bool tee);
   void brIf(uint32_t depth);
   void ifOp(std::vector<ValType> params, std::vector<ValType> results);
@@ -497,6 +503,31 @@ bool FuncTranslator::binopMem(Op op, Entry& a, Entry& b, ValType result) {
   word(pack3(r.slot, os, w1.p.hi));
   code_.push_back(w2);
   return true;
+}
+
+struct RmwFusion {
+  Op mem_op, store, fused;
+};
+constexpr RmwFusion kRmwFusions[] = {
+#define WEIR_RMW_FUSION(name, memop, store, ...) {Op::k##memop, Op::k##store, Op::k##name},
+    WEIR_INTERP_RMW(WEIR_RMW_FUSION)
+#undef WEIR_RMW_FUSION
+};
+
+bool FuncTranslator::fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset) {
+  if (v.kind != Kind::kTemp || !lastDefines(v.slot)) return false;
+  Word& w1 = code_[last_start_ + 1];
+  const Word& w2 = code_[last_start_ + 2];
+  if (static_cast<uint32_t>(w1.u >> (2 * kSlotBits)) != addr || w2.p.lo != offset || w2.p.hi != 0) return false;
+  for (const RmwFusion& f : kRmwFusions) {
+    if (f.mem_op == last_op_ && f.store == store) {
+      code_[last_start_].op = h_[static_cast<size_t>(f.fused)];
+      last_op_ = f.fused;
+      last_fmt_ = DstFmt::kNone;  // no destination slot any more
+      return true;
+    }
+  }
+  return false;
 }
 
 void FuncTranslator::localSet(uint32_t idx, bool tee) {

@@ -384,5 +384,30 @@ TEST(RuntimeInterp, PairedCopiesAndAddsRunInOrder) {
   EXPECT_EQ(inst->call<int32_t>("fold", 5).value(), 0x2a + 6);
 }
 
+TEST(RuntimeInterp, ReadModifyWriteFusionMatchesLoadOpStore) {
+  auto inst = instantiate(R"((module (memory 1)
+      (func (export "acc") (param i32 f64) (result f64)
+        local.get 0 local.get 1 local.get 0 f64.load f64.add f64.store
+        local.get 0 local.get 1 local.get 0 f64.load f64.add f64.store
+        local.get 0 f64.load)
+      (func (export "other") (param i32 i32) (result i32)
+        ;; stores next to the loaded word: not a read-modify-write
+        local.get 0 local.get 1 local.get 0 i32.load offset=4 i32.add i32.store
+        local.get 0 i32.load)
+      (func (export "count") (param i32) (result i32)
+        local.get 0 i32.const 5 local.get 0 i32.load i32.add i32.store local.get 0 i32.load)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<double>("acc", 64, 1.5).value(), 3.0);
+  EXPECT_EQ(inst->call<int32_t>("count", 128).value(), 5);
+  EXPECT_EQ(inst->call<int32_t>("count", 128).value(), 10);
+  EXPECT_EQ(inst->call<int32_t>("other", 128, 1).value(), 1);  // word 132 is 0
+  auto r = inst->call<int32_t>("count", 65536 - 2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  auto d = inst->call<double>("acc", 65536 - 4, 1.0);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.trap().kind, TrapKind::kMemoryOutOfBounds);
+}
+
 }  // namespace
 }  // namespace weir::wasm::runtime
