@@ -176,6 +176,7 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
       WEIR_INTERP_STORES(WEIR_LABEL)
       WEIR_INTERP_BINOPS_MEM(WEIR_LABEL)
       WEIR_INTERP_RMW(WEIR_LABEL)
+      WEIR_INTERP_BINOPS_SHIFTED(WEIR_LABEL)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR_LOOP)
       WEIR_INTERP_MISC_OPS(WEIR_LABEL)
@@ -336,6 +337,18 @@ call_enter : {
     pc += 3;
     NEXT();
   }
+  // a op shift(s, c): [op][d|a|s][c]
+#define SHIFTED(name, base, shift, T, expr)  \
+  L_##name : {                               \
+    T a = rd<T>(A3);                         \
+    T s = rd<T>(B3);                         \
+    T c = static_cast<T>(pc[2].u);           \
+    wr<T>(D3, expr);                         \
+    pc += 3;                                 \
+    NEXT();                                  \
+  }
+  WEIR_INTERP_BINOPS_SHIFTED(SHIFTED)
+#undef SHIFTED
   L_I32DivS : {
     int32_t a = rd<int32_t>(A3), b = rd<int32_t>(B3);
     if (b == 0) TRAP(kIntegerDivideByZero);

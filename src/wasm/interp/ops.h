@@ -208,6 +208,22 @@
   X(I64AddM, I64Add, I64Load, uint64_t, uint64_t, uint64_t, a + b) \
   X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
 
+// A binop whose second operand is a shift or rotate by a constant computed
+// just before (hash and RNG code: x ^ (x << 13), rotl(x, 26) ^ rotl(x, 21)).
+// X(Name, binop, shift op (immediate form), C type, expression over a, s (the
+// shifted value) and c (the count))
+#define WEIR_INTERP_BINOPS_SHIFTED(X) \
+  X(I32XorShlI, I32Xor, I32ShlI, uint32_t, a ^ (s << (c & 31))) \
+  X(I32XorShrUI, I32Xor, I32ShrUI, uint32_t, a ^ (s >> (c & 31))) \
+  X(I32XorRotlI, I32Xor, I32RotlI, uint32_t, a ^ std::rotl(s, static_cast<int>(c & 31))) \
+  X(I32AddShlI, I32Add, I32ShlI, uint32_t, a + (s << (c & 31))) \
+  X(I32OrShlI, I32Or, I32ShlI, uint32_t, a | (s << (c & 31))) \
+  X(I32OrShrUI, I32Or, I32ShrUI, uint32_t, a | (s >> (c & 31))) \
+  X(I64XorShlI, I64Xor, I64ShlI, uint64_t, a ^ (s << (c & 63))) \
+  X(I64XorShrUI, I64Xor, I64ShrUI, uint64_t, a ^ (s >> (c & 63))) \
+  X(I64XorRotlI, I64Xor, I64RotlI, uint64_t, a ^ std::rotl(s, static_cast<int>(c & 63))) \
+  X(I64OrShlI, I64Or, I64ShlI, uint64_t, a | (s << (c & 63)))
+
 // Read-modify-write: `store(addr, a op load(addr))` with the same address
 // slot, offset and addend (c[j] += x, counters). One bounds check covers
 // both, since load and store access the same bytes.
@@ -268,6 +284,7 @@ enum class Op : uint16_t {
   WEIR_INTERP_STORES(WEIR_OP_ENUM)
   WEIR_INTERP_BINOPS_MEM(WEIR_OP_ENUM)
   WEIR_INTERP_RMW(WEIR_OP_ENUM)
+  WEIR_INTERP_BINOPS_SHIFTED(WEIR_OP_ENUM)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR_LOOP)
   WEIR_INTERP_MISC_OPS(WEIR_OP_ENUM)

@@ -109,6 +109,8 @@ inline uint32_t slotsOf(ValType t) { return t == ValType::kV128 ? 2 : 1; }
 // Where an instruction keeps its destination slot (for retargeting).
 enum class DstFmt : uint8_t { kNone, kPack3, kLo };
 
+struct Fusion;
+
 class FuncTranslator {
  public:
   FuncTranslator(const wasm::Module& m, uint32_t def_index, CompiledFunc& out)
@@ -254,7 +256,7 @@ class FuncTranslator {
       if (op == Op::kI32Add) pairWithPrevious(Op::kI32AddI);
       return;
     }
-    if (binopMem(op, a, b, result)) return;
+    if (binopMem(op, a, b, result) || binopShifted(op, a, b, result)) return;
     uint32_t as = use(a), bs = use(b);
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
@@ -406,10 +408,13 @@ class FuncTranslator {
     if (scalar) wordLoHi(static_cast<uint32_t>(offset), addend);
     else word(offset);
   }
-  // `a op load(...)`: when `b` is the result of the load just emitted and `op`
-  // has a memory-operand form for that load, replaces the load and the binop
-  // with the fused op. Returns false (emitting nothing) otherwise.
+  // `a op load(...)` or `a op (s shift c)`: when `b` (or `a`, for a
+  // commutative op) is the result of the producer just emitted and `table`
+  // has a fused form for the pair, replaces both with it. Returns false
+  // (emitting nothing) otherwise.
+  bool fuseOperand(std::span<const Fusion> table, Op op, Entry& a, Entry& b, ValType result);
   bool binopMem(Op op, Entry& a, Entry& b, ValType result);
+  bool binopShifted(Op op, Entry& a, Entry& b, ValType result);
   // store(addr, v) where v is the result of the memory-operand op just
   // emitted on the same address: turns that op into its read-modify-write
   // form. Returns false (emitting nothing) otherwise.
@@ -457,17 +462,26 @@ Op brCmpOp(int cmp, bool imm) {
   return static_cast<Op>(static_cast<int>(Op::kBrIfEq) + 2 * cmp + (imm ? 1 : 0));
 }
 
-struct MemFusion {
-  Op binop, load, fused;
+// A binop fused with the instruction that produced one of its operands: a
+// load (the operand comes from memory) or a shift by a constant. Both
+// producers have the layout [op][d|src][imm], and so do the fused ops'
+// operands: [fused][d|other|src][imm].
+struct Fusion {
+  Op binop, producer, fused;
 };
-constexpr MemFusion kMemFusions[] = {
+constexpr Fusion kMemFusions[] = {
 #define WEIR_MEM_FUSION(name, base, load, ...) {Op::k##base, Op::k##load, Op::k##name},
     WEIR_INTERP_BINOPS_MEM(WEIR_MEM_FUSION)
 #undef WEIR_MEM_FUSION
 };
+constexpr Fusion kShiftFusions[] = {
+#define WEIR_SHIFT_FUSION(name, base, shift, ...) {Op::k##base, Op::k##shift, Op::k##name},
+    WEIR_INTERP_BINOPS_SHIFTED(WEIR_SHIFT_FUSION)
+#undef WEIR_SHIFT_FUSION
+};
 // Integer ops whose operands may be swapped to put the load second. Float ops
 // are never swapped: with two NaN operands the hardware keeps the first one's
-// payload.
+// payload. (Every shifted-operand op is commutative.)
 bool isCommutativeInt(Op op) {
   switch (op) {
     case Op::kI32Add: case Op::kI32Mul: case Op::kI32And: case Op::kI32Or: case Op::kI32Xor:
@@ -478,30 +492,30 @@ bool isCommutativeInt(Op op) {
   }
 }
 
-bool FuncTranslator::binopMem(Op op, Entry& a, Entry& b, ValType result) {
-  auto fusedFor = [&](const Entry& e) -> const MemFusion* {
+bool FuncTranslator::fuseOperand(std::span<const Fusion> table, Op op, Entry& a, Entry& b, ValType result) {
+  auto fusedFor = [&](const Entry& e) -> const Fusion* {
     if (e.kind != Kind::kTemp || !lastDefines(e.slot)) return nullptr;
-    for (const MemFusion& f : kMemFusions) {
-      if (f.binop == op && f.load == last_op_) return &f;
+    for (const Fusion& f : table) {
+      if (f.binop == op && f.producer == last_op_) return &f;
     }
     return nullptr;
   };
-  const MemFusion* f = fusedFor(b);
+  const Fusion* f = fusedFor(b);
   Entry* other = &a;
-  if (!f && isCommutativeInt(op) && a.kind == Kind::kTemp) {
+  if (!f && isCommutativeInt(op)) {
     f = fusedFor(a);
     other = &b;
   }
   if (!f) return false;
-  // The load is the last instruction, so nothing else reads its destination.
-  Word w1 = code_[last_start_ + 1];
-  Word w2 = code_[last_start_ + 2];
+  // The producer is the last instruction, so nothing else reads its destination.
+  uint32_t src = code_[last_start_ + 1].p.hi;
+  Word imm = code_[last_start_ + 2];
   dropLast();
   uint32_t os = use(*other);
   Entry& r = push(result);
   emitOp(f->fused, DstFmt::kPack3);
-  word(pack3(r.slot, os, w1.p.hi));
-  code_.push_back(w2);
+  word(pack3(r.slot, os, src));
+  code_.push_back(imm);
   return true;
 }
 
@@ -513,6 +527,13 @@ constexpr RmwFusion kRmwFusions[] = {
     WEIR_INTERP_RMW(WEIR_RMW_FUSION)
 #undef WEIR_RMW_FUSION
 };
+
+bool FuncTranslator::binopMem(Op op, Entry& a, Entry& b, ValType result) {
+  return fuseOperand(kMemFusions, op, a, b, result);
+}
+bool FuncTranslator::binopShifted(Op op, Entry& a, Entry& b, ValType result) {
+  return fuseOperand(kShiftFusions, op, a, b, result);
+}
 
 bool FuncTranslator::fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset) {
   if (v.kind != Kind::kTemp || !lastDefines(v.slot)) return false;

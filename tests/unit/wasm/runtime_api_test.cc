@@ -409,5 +409,24 @@ TEST(RuntimeInterp, ReadModifyWriteFusionMatchesLoadOpStore) {
   EXPECT_EQ(d.trap().kind, TrapKind::kMemoryOutOfBounds);
 }
 
+TEST(RuntimeInterp, ShiftedOperandFusionMasksTheCount) {
+  // Counts are taken mod the width (45 & 31 = 13), the shifted value may be
+  // either operand, and i64 rotates keep 64-bit semantics.
+  auto inst = instantiate(R"((module
+      (func (export "xs") (param i32) (result i32)
+        local.get 0 local.get 0 i32.const 45 i32.shl i32.xor)
+      (func (export "sx") (param i32 i32) (result i32)
+        local.get 0 i32.const 3 i32.shr_u local.get 1 i32.or)
+      (func (export "rot") (param i64) (result i64)
+        local.get 0 i64.const 40 i64.rotl local.get 0 i64.const 3 i64.rotl i64.xor)))");
+  ASSERT_TRUE(inst);
+  uint32_t x = 0x12345678u;
+  EXPECT_EQ(static_cast<uint32_t>(inst->call<int32_t>("xs", static_cast<int32_t>(x)).value()), x ^ (x << 13));
+  EXPECT_EQ(inst->call<int32_t>("sx", -8, 1).value(), static_cast<int32_t>((0xfffffff8u >> 3) | 1));
+  uint64_t y = 0x0123456789abcdefull;
+  uint64_t want = ((y << 40) | (y >> 24)) ^ ((y << 3) | (y >> 61));
+  EXPECT_EQ(static_cast<uint64_t>(inst->call<int64_t>("rot", static_cast<int64_t>(y)).value()), want);
+}
+
 }  // namespace
 }  // namespace weir::wasm::runtime
