@@ -4,9 +4,11 @@
 // configured limits, never the native stack.
 #include "wasm/interp/interpreter.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "wasm/interp/numeric.h"
 #include "wasm/interp/ops.h"
@@ -39,6 +41,17 @@ inline void wr(uint64_t* s, T v) {
     *s = x;
   } else {
     std::memcpy(s, &v, 8);
+  }
+}
+// A value loaded from memory as a binop operand: floats keep their bit
+// pattern, narrow integers are zero-extended.
+template <typename T, typename M>
+inline T fromMem(M m) {
+  if constexpr (std::is_floating_point_v<T>) {
+    static_assert(sizeof(T) == sizeof(M));
+    return std::bit_cast<T>(m);
+  } else {
+    return static_cast<T>(m);
   }
 }
 inline sd::V128 rdV(const uint64_t* s) {
@@ -138,12 +151,21 @@ bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* ca
 
 }  // namespace
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define WEIR_INTERP_REG register
+#define WEIR_INTERP_REG_NAME(r) __asm__(r)
+#else
+#define WEIR_INTERP_REG
+#define WEIR_INTERP_REG_NAME(r)
+#endif
+
 // Returns true when the function returned normally. With labels_out set, only
 // hands out the handler table.
 static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const void* const** labels_out) {
 #define WEIR_LABEL3(name, ...) &&L_##name, &&L_##name##I,
 #define WEIR_LABEL(name, ...) &&L_##name,
 #define WEIR_LABEL_BR(name, ...) &&L_BrIf##name, &&L_BrIf##name##I,
+#define WEIR_LABEL_BR_LOOP(name, ...) &&L_BrIf##name##Loop, &&L_BrIf##name##I##Loop,
   static const void* const kLabels[] = {
       WEIR_INTERP_BINOPS_IMM(WEIR_LABEL3)
       WEIR_INTERP_BINOPS(WEIR_LABEL)
@@ -152,12 +174,17 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
       WEIR_INTERP_TRUNC(WEIR_LABEL)
       WEIR_INTERP_LOADS(WEIR_LABEL)
       WEIR_INTERP_STORES(WEIR_LABEL)
+      WEIR_INTERP_BINOPS_MEM(WEIR_LABEL)
+      WEIR_INTERP_RMW(WEIR_LABEL)
+      WEIR_INTERP_BINOPS_SHIFTED(WEIR_LABEL)
       WEIR_INTERP_BRCMP(WEIR_LABEL_BR)
+      WEIR_INTERP_BRCMP(WEIR_LABEL_BR_LOOP)
       WEIR_INTERP_MISC_OPS(WEIR_LABEL)
   };
 #undef WEIR_LABEL3
 #undef WEIR_LABEL
 #undef WEIR_LABEL_BR
+#undef WEIR_LABEL_BR_LOOP
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == static_cast<size_t>(Op::kCount));
   if (labels_out) {
     *labels_out = kLabels;
@@ -172,10 +199,14 @@ static bool run(ExecContext* ctx_ptr, Function* entry, uint64_t* entry_fp, const
   Function* func = nullptr;
   Instance* inst = nullptr;
   Memory* mem = nullptr;
-  uint8_t* mb = nullptr;
-  uint64_t ms = 0;
-  uint64_t* fp = nullptr;
-  const Word* pc = nullptr;
+  // The four values every handler uses. GCC's allocator, facing one function
+  // with hundreds of computed-goto successors, otherwise tends to spill some
+  // of them to the stack, which costs a load in nearly every handler; pinning
+  // them to callee-saved registers is only a hint (semantics do not change).
+  WEIR_INTERP_REG uint8_t* mb WEIR_INTERP_REG_NAME("r12") = nullptr;
+  WEIR_INTERP_REG uint64_t ms WEIR_INTERP_REG_NAME("r13") = 0;
+  WEIR_INTERP_REG uint64_t* fp WEIR_INTERP_REG_NAME("r14") = nullptr;
+  WEIR_INTERP_REG const Word* pc WEIR_INTERP_REG_NAME("r15") = nullptr;
 
   // Call protocol state.
   Function* callee = entry;
@@ -284,6 +315,40 @@ call_enter : {
   WEIR_INTERP_TRUNC(TRUNC)
 #undef TRUNC
 
+  // (a + c1) & c2, e.g. a byte's offset from a character: [op][d|a][c1|c2]
+  L_I32AddAndI : {
+    wr<uint32_t>(LO, (rd<uint32_t>(HI) + pc[2].p.lo) & pc[2].p.hi);
+    pc += 3;
+    NEXT();
+  }
+  // Two consecutive adds of constants, in order: [op][d2|a2][d1|a1][c1|c2]
+  L_I32AddIPair : {
+    wr<uint32_t>(fp + pc[2].p.lo, rd<uint32_t>(fp + pc[2].p.hi) + pc[3].p.lo);
+    wr<uint32_t>(LO, rd<uint32_t>(HI) + pc[3].p.hi);
+    pc += 4;
+    NEXT();
+  }
+  // Two consecutive register adds, in order: [op][second d|a|b][first d|a|b]
+  L_I32AddPair : {
+    uint64_t w = pc[2].u;
+    wr<uint32_t>(fp + (w & kSlotMask),
+                 rd<uint32_t>(fp + ((w >> kSlotBits) & kSlotMask)) + rd<uint32_t>(fp + (w >> (2 * kSlotBits))));
+    wr<uint32_t>(D3, rd<uint32_t>(A3) + rd<uint32_t>(B3));
+    pc += 3;
+    NEXT();
+  }
+  // a op shift(s, c): [op][d|a|s][c]
+#define SHIFTED(name, base, shift, T, expr)  \
+  L_##name : {                               \
+    T a = rd<T>(A3);                         \
+    T s = rd<T>(B3);                         \
+    T c = static_cast<T>(pc[2].u);           \
+    wr<T>(D3, expr);                         \
+    pc += 3;                                 \
+    NEXT();                                  \
+  }
+  WEIR_INTERP_BINOPS_SHIFTED(SHIFTED)
+#undef SHIFTED
   L_I32DivS : {
     int32_t a = rd<int32_t>(A3), b = rd<int32_t>(B3);
     if (b == 0) TRAP(kIntegerDivideByZero);
@@ -343,10 +408,11 @@ call_enter : {
     NEXT();
   }
 
-  // ---- memory: [op][d|addr][offset], [op][addr|value][offset]
+  // ---- memory: [op][d|addr][offset|addend], [op][addr|value][offset|addend]
+#define EA(addr_slot) (uint64_t{rd<uint32_t>(addr_slot) + pc[2].p.hi} + pc[2].p.lo)
 #define LOAD(name, M, S)                                          \
   L_##name : {                                                    \
-    uint64_t ea = uint64_t{rd<uint32_t>(HI)} + pc[2].u;           \
+    uint64_t ea = EA(HI);                                         \
     if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
     M v;                                                          \
     std::memcpy(&v, mb + ea, sizeof(M));                          \
@@ -358,7 +424,7 @@ call_enter : {
 #undef LOAD
 #define STORE(name, S, M)                                         \
   L_##name : {                                                    \
-    uint64_t ea = uint64_t{rd<uint32_t>(LO)} + pc[2].u;           \
+    uint64_t ea = EA(LO);                                         \
     if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);            \
     M v = static_cast<M>(rd<S>(HI));                              \
     std::memcpy(mb + ea, &v, sizeof(M));                          \
@@ -367,24 +433,75 @@ call_enter : {
   }
   WEIR_INTERP_STORES(STORE)
 #undef STORE
+  // The operands of a fused memory op: `a` from its slot, `b` loaded from
+  // the effective address `ea` (bounds-checked like the load).
+#define MEM_OPERANDS(M, T)                                        \
+  uint64_t ea = EA(B3);                                           \
+  if (ea + sizeof(M) > ms) TRAP(kMemoryOutOfBounds);              \
+  M m;                                                            \
+  std::memcpy(&m, mb + ea, sizeof(M));                            \
+  T a = rd<T>(A3);                                                \
+  T b = fromMem<T>(m)
+  // Binop with a memory operand: [op][d|a|addr][offset|addend]. The load
+  // traps exactly as the unfused load would; the binop itself cannot trap.
+#define BINMEM(name, base, load, M, T, R, expr)                   \
+  L_##name : {                                                    \
+    MEM_OPERANDS(M, T);                                           \
+    wr<R>(D3, static_cast<R>(expr));                              \
+    pc += 3;                                                      \
+    NEXT();                                                       \
+  }
+  WEIR_INTERP_BINOPS_MEM(BINMEM)
+#undef BINMEM
+  // Read-modify-write: [op][-|a|addr][offset|addend]
+#define RMW(name, memop, store, M, T, expr)                       \
+  L_##name : {                                                    \
+    MEM_OPERANDS(M, T);                                           \
+    T r = expr;                                                   \
+    std::memcpy(mb + ea, &r, sizeof(M));                          \
+    pc += 3;                                                      \
+    NEXT();                                                       \
+  }
+  WEIR_INTERP_RMW(RMW)
+#undef RMW
+#undef MEM_OPERANDS
+#undef EA
 
   // ---- fused compare + branch: [op][a|b][target], [op][a|imm][target]
-#define BRCMP(name, T, cond)                                  \
-  L_BrIf##name : {                                            \
+// POLL: nothing for forward branches, LOOP_POLL for loop back-edges.
+#define NO_POLL() ((void)0)
+#define LOOP_POLL()                                                          \
+  do {                                                                       \
+    if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted);      \
+    if (root.fuel_enabled_ && --root.fuel_ < 0) TRAP(kOutOfFuel);            \
+  } while (0)
+#define TAKE_IF(cond, POLL)                                   \
+  do {                                                        \
+    if (cond) {                                               \
+      POLL();                                                 \
+      pc = static_cast<const Word*>(pc[2].op);                \
+    } else {                                                  \
+      pc += 3;                                                \
+    }                                                         \
+    NEXT();                                                   \
+  } while (0)
+#define BRCMP_V(name, T, cond, suffix, POLL)                  \
+  L_BrIf##name##suffix : {                                    \
     T a = rd<T>(LO);                                          \
     T b = rd<T>(HI);                                          \
-    if (cond) pc = static_cast<const Word*>(pc[2].op);        \
-    else pc += 3;                                             \
-    NEXT();                                                   \
+    TAKE_IF(cond, POLL);                                      \
   }                                                           \
-  L_BrIf##name##I : {                                         \
+  L_BrIf##name##I##suffix : {                                 \
     T a = rd<T>(LO);                                          \
     T b = static_cast<T>(pc[1].p.hi);                         \
-    if (cond) pc = static_cast<const Word*>(pc[2].op);        \
-    else pc += 3;                                             \
-    NEXT();                                                   \
+    TAKE_IF(cond, POLL);                                      \
   }
+#define BRCMP(name, T, cond) BRCMP_V(name, T, cond, , NO_POLL)
+#define BRCMP_LOOP(name, T, cond) BRCMP_V(name, T, cond, Loop, LOOP_POLL)
   WEIR_INTERP_BRCMP(BRCMP)
+  WEIR_INTERP_BRCMP(BRCMP_LOOP)
+#undef BRCMP_LOOP
+#undef BRCMP_V
 #undef BRCMP
 
   // ---- control and variables
@@ -392,6 +509,13 @@ call_enter : {
   L_Copy : {
     *LO = *HI;
     pc += 2;
+    NEXT();
+  }
+  // Two consecutive copies, in order: [op][d2|s2][d1|s1]
+  L_CopyPair : {
+    fp[pc[2].p.lo] = fp[pc[2].p.hi];
+    *LO = *HI;
+    pc += 3;
     NEXT();
   }
   L_Copy2 : {
@@ -411,22 +535,25 @@ call_enter : {
     pc = static_cast<const Word*>(pc[1].op);
     NEXT();
   }
-  L_BrIf : {
-    if (rd<uint32_t>(fp + pc[1].u)) pc = static_cast<const Word*>(pc[2].op);
-    else pc += 3;
+  L_BrLoop : {
+    LOOP_POLL();
+    pc = static_cast<const Word*>(pc[1].op);
     NEXT();
   }
-  L_BrUnless : {
-    if (!rd<uint32_t>(fp + pc[1].u)) pc = static_cast<const Word*>(pc[2].op);
-    else pc += 3;
-    NEXT();
-  }
+  L_BrIf : TAKE_IF(rd<uint32_t>(fp + pc[1].u), NO_POLL);
+  L_BrIfLoop : TAKE_IF(rd<uint32_t>(fp + pc[1].u), LOOP_POLL);
+  L_BrUnless : TAKE_IF(!rd<uint32_t>(fp + pc[1].u), NO_POLL);
+  L_BrUnlessLoop : TAKE_IF(!rd<uint32_t>(fp + pc[1].u), LOOP_POLL);
   L_BrTable : {
     uint32_t i = rd<uint32_t>(LO);
     uint32_t n = pc[1].p.hi;
     if (i > n) i = n;
     pc = static_cast<const Word*>(pc[2 + i].op);
     NEXT();
+  }
+  L_ReturnCopy : {  // the single result's slot: [op][s]
+    *fp = fp[pc[1].u];
+    goto L_Return;
   }
   L_Return : {
     const CallFrame& fr = ctx.frames[--ctx.depth];
@@ -439,8 +566,7 @@ call_enter : {
     NEXT();
   }
   L_LoopCheck : {
-    if (interrupt->load(std::memory_order_relaxed)) TRAP(kInterrupted);
-    if (root.fuel_enabled_ && --root.fuel_ < 0) TRAP(kOutOfFuel);
+    LOOP_POLL();
     pc += 1;
     NEXT();
   }
@@ -721,6 +847,9 @@ trap:
 
 #undef NEXT
 #undef TRAP
+#undef NO_POLL
+#undef LOOP_POLL
+#undef TAKE_IF
 #undef RELOAD_MEMORY
 #undef D3
 #undef A3

@@ -150,6 +150,9 @@
   X(I64TruncF64U, double, uint64_t)
 
 // Loads: X(Name, memory C type, slot C type). Stores: X(Name, slot C type, memory C type)
+// The effective address is u32(address + addend) + offset: an `i32.add` of a
+// constant that only computes the address is folded into the addend (the
+// addition still wraps at 2^32, as the separate i32.add did).
 #define WEIR_INTERP_LOADS(X) \
   X(I32Load, uint32_t, uint32_t) \
   X(I64Load, uint64_t, uint64_t) \
@@ -176,7 +179,69 @@
   X(I64Store16, uint64_t, uint16_t) \
   X(I64Store32, uint64_t, uint32_t)
 
+// Binary ops with the second operand read from memory: a load whose result
+// only feeds the binop is fused into it (`a op load(addr)`), with the load's
+// address slot, constant offset and folded address addend.
+// X(Name, binop, load op, memory C type, operand C type, result C type, expression over a and b)
+#define WEIR_INTERP_BINOPS_MEM(X) \
+  X(F64AddM, F64Add, F64Load, uint64_t, double, double, a + b) \
+  X(F64SubM, F64Sub, F64Load, uint64_t, double, double, a - b) \
+  X(F64MulM, F64Mul, F64Load, uint64_t, double, double, a * b) \
+  X(F64DivM, F64Div, F64Load, uint64_t, double, double, a / b) \
+  X(F32AddM, F32Add, F32Load, uint32_t, float, float, a + b) \
+  X(F32SubM, F32Sub, F32Load, uint32_t, float, float, a - b) \
+  X(F32MulM, F32Mul, F32Load, uint32_t, float, float, a * b) \
+  X(F32DivM, F32Div, F32Load, uint32_t, float, float, a / b) \
+  X(I32AddM, I32Add, I32Load, uint32_t, uint32_t, uint32_t, a + b) \
+  X(I32SubM, I32Sub, I32Load, uint32_t, uint32_t, uint32_t, a - b) \
+  X(I32MulM, I32Mul, I32Load, uint32_t, uint32_t, uint32_t, a * b) \
+  X(I32AndM, I32And, I32Load, uint32_t, uint32_t, uint32_t, a & b) \
+  X(I32OrM, I32Or, I32Load, uint32_t, uint32_t, uint32_t, a | b) \
+  X(I32XorM, I32Xor, I32Load, uint32_t, uint32_t, uint32_t, a ^ b) \
+  X(I32AddM8U, I32Add, I32Load8U, uint8_t, uint32_t, uint32_t, a + b) \
+  X(I32SubM8U, I32Sub, I32Load8U, uint8_t, uint32_t, uint32_t, a - b) \
+  X(I32XorM8U, I32Xor, I32Load8U, uint8_t, uint32_t, uint32_t, a ^ b) \
+  X(I32AddM16S, I32Add, I32Load16S, int16_t, uint32_t, uint32_t, a + b) \
+  X(I32MulM16S, I32Mul, I32Load16S, int16_t, uint32_t, uint32_t, a * b) \
+  X(I32AddM16U, I32Add, I32Load16U, uint16_t, uint32_t, uint32_t, a + b) \
+  X(I32MulM16U, I32Mul, I32Load16U, uint16_t, uint32_t, uint32_t, a * b) \
+  X(I64AddM, I64Add, I64Load, uint64_t, uint64_t, uint64_t, a + b) \
+  X(I64XorM, I64Xor, I64Load, uint64_t, uint64_t, uint64_t, a ^ b)
+
+// A binop whose second operand is a shift or rotate by a constant computed
+// just before (hash and RNG code: x ^ (x << 13), rotl(x, 26) ^ rotl(x, 21)).
+// X(Name, binop, shift op (immediate form), C type, expression over a, s (the
+// shifted value) and c (the count))
+#define WEIR_INTERP_BINOPS_SHIFTED(X) \
+  X(I32XorShlI, I32Xor, I32ShlI, uint32_t, a ^ (s << (c & 31))) \
+  X(I32XorShrUI, I32Xor, I32ShrUI, uint32_t, a ^ (s >> (c & 31))) \
+  X(I32XorRotlI, I32Xor, I32RotlI, uint32_t, a ^ std::rotl(s, static_cast<int>(c & 31))) \
+  X(I32AddShlI, I32Add, I32ShlI, uint32_t, a + (s << (c & 31))) \
+  X(I32OrShlI, I32Or, I32ShlI, uint32_t, a | (s << (c & 31))) \
+  X(I32OrShrUI, I32Or, I32ShrUI, uint32_t, a | (s >> (c & 31))) \
+  X(I64XorShlI, I64Xor, I64ShlI, uint64_t, a ^ (s << (c & 63))) \
+  X(I64XorShrUI, I64Xor, I64ShrUI, uint64_t, a ^ (s >> (c & 63))) \
+  X(I64XorRotlI, I64Xor, I64RotlI, uint64_t, a ^ std::rotl(s, static_cast<int>(c & 63))) \
+  X(I64OrShlI, I64Or, I64ShlI, uint64_t, a | (s << (c & 63)))
+
+// Read-modify-write: `store(addr, a op load(addr))` with the same address
+// slot, offset and addend (c[j] += x, counters). One bounds check covers
+// both, since load and store access the same bytes.
+// X(Name, memory-operand op, store op, memory C type, operand C type, expression over a and b)
+#define WEIR_INTERP_RMW(X) \
+  X(F64AddRMW, F64AddM, F64Store, uint64_t, double, a + b) \
+  X(F64MulRMW, F64MulM, F64Store, uint64_t, double, a * b) \
+  X(F32AddRMW, F32AddM, F32Store, uint32_t, float, a + b) \
+  X(I32AddRMW, I32AddM, I32Store, uint32_t, uint32_t, a + b) \
+  X(I32AndRMW, I32AndM, I32Store, uint32_t, uint32_t, a & b) \
+  X(I32OrRMW, I32OrM, I32Store, uint32_t, uint32_t, a | b) \
+  X(I32XorRMW, I32XorM, I32Store, uint32_t, uint32_t, a ^ b) \
+  X(I64AddRMW, I64AddM, I64Store, uint64_t, uint64_t, a + b)
+
 // Compare-and-branch fusions: X(Name, C type, condition over a and b)
+// Every branch op also has a ...Loop variant for loop back-edges: it jumps past
+// the loop header's LoopCheck and does that check itself when it branches, so
+// each iteration still polls the interrupt and fuel once, one dispatch sooner.
 #define WEIR_INTERP_BRCMP(X) \
   X(Eq, uint32_t, a == b) \
   X(Ne, uint32_t, a != b) \
@@ -192,6 +257,7 @@
 // Everything else, one handler each.
 #define WEIR_INTERP_MISC_OPS(X) \
   X(Unreachable) X(Copy) X(Copy2) X(Const) X(Br) X(BrIf) X(BrUnless) X(BrTable) \
+  X(BrLoop) X(BrIfLoop) X(BrUnlessLoop) X(I32AddAndI) X(I32AddIPair) X(I32AddPair) X(CopyPair) X(ReturnCopy) \
   X(Return) X(LoopCheck) X(Call) X(CallIndirect) X(Select) X(Select2) \
   X(GlobalGet) X(GlobalSet) X(GlobalGet2) X(GlobalSet2) X(TableGet) X(TableSet) \
   X(MemorySize) X(MemoryGrow) X(RefFunc) \
@@ -208,6 +274,7 @@ enum class Op : uint16_t {
 #define WEIR_OP_ENUM3(name, ...) k##name, k##name##I,
 #define WEIR_OP_ENUM(name, ...) k##name,
 #define WEIR_OP_ENUM_BR(name, ...) kBrIf##name, kBrIf##name##I,
+#define WEIR_OP_ENUM_BR_LOOP(name, ...) kBrIf##name##Loop, kBrIf##name##I##Loop,
   WEIR_INTERP_BINOPS_IMM(WEIR_OP_ENUM3)
   WEIR_INTERP_BINOPS(WEIR_OP_ENUM)
   WEIR_INTERP_UNOPS(WEIR_OP_ENUM)
@@ -215,12 +282,17 @@ enum class Op : uint16_t {
   WEIR_INTERP_TRUNC(WEIR_OP_ENUM)
   WEIR_INTERP_LOADS(WEIR_OP_ENUM)
   WEIR_INTERP_STORES(WEIR_OP_ENUM)
+  WEIR_INTERP_BINOPS_MEM(WEIR_OP_ENUM)
+  WEIR_INTERP_RMW(WEIR_OP_ENUM)
+  WEIR_INTERP_BINOPS_SHIFTED(WEIR_OP_ENUM)
   WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR)
+  WEIR_INTERP_BRCMP(WEIR_OP_ENUM_BR_LOOP)
   WEIR_INTERP_MISC_OPS(WEIR_OP_ENUM)
   kCount
 #undef WEIR_OP_ENUM3
 #undef WEIR_OP_ENUM
 #undef WEIR_OP_ENUM_BR
+#undef WEIR_OP_ENUM_BR_LOOP
 };
 
 // Handler addresses indexed by Op (filled by the interpreter).

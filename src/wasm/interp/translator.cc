@@ -66,6 +66,21 @@ struct Reader {
   }
 };
 
+// The back-edge form of a branch op, or Op::kCount when it has none.
+Op loopVariant(Op op) {
+  switch (op) {
+    case Op::kBr: return Op::kBrLoop;
+    case Op::kBrIf: return Op::kBrIfLoop;
+    case Op::kBrUnless: return Op::kBrUnlessLoop;
+    default: break;
+  }
+  int i = static_cast<int>(op) - static_cast<int>(Op::kBrIfEq);
+  if (i >= 0 && i < static_cast<int>(Op::kBrIfEqLoop) - static_cast<int>(Op::kBrIfEq)) {
+    return static_cast<Op>(static_cast<int>(Op::kBrIfEqLoop) + i);
+  }
+  return Op::kCount;
+}
+
 enum class Kind : uint8_t { kTemp, kLocal, kConst };
 
 struct Entry {
@@ -94,6 +109,8 @@ inline uint32_t slotsOf(ValType t) { return t == ValType::kV128 ? 2 : 1; }
 // Where an instruction keeps its destination slot (for retargeting).
 enum class DstFmt : uint8_t { kNone, kPack3, kLo };
 
+struct Fusion;
+
 class FuncTranslator {
  public:
   FuncTranslator(const wasm::Module& m, uint32_t def_index, CompiledFunc& out)
@@ -106,6 +123,8 @@ class FuncTranslator {
  private:
   // ---- emission
   void emitOp(Op op, DstFmt fmt = DstFmt::kNone) {
+    prev_start_ = last_start_;
+    prev_op_ = last_op_;
     last_start_ = code_.size();
     last_op_ = op;
     last_fmt_ = fmt;
@@ -128,6 +147,30 @@ class FuncTranslator {
     else w.p.lo = slot;
   }
 
+  // Merges the last instruction with the one before it when both are `op`
+  // (Copy, I32Add or I32AddI) with no label between them: one dispatch instead of
+  // two. The pair runs the first, then the second, and keeps the second's
+  // destination where retarget() finds it.
+  void pairWithPrevious(Op op) {
+    if (last_op_ != op || prev_op_ != op || prev_start_ < label_pc_) return;
+    size_t len = code_.size() - last_start_;
+    if (last_start_ - prev_start_ != len) return;
+    Word first = code_[prev_start_ + 1], second = code_[last_start_ + 1];
+    uint64_t c1 = len == 3 ? code_[prev_start_ + 2].u : 0, c2 = len == 3 ? code_[last_start_ + 2].u : 0;
+    DstFmt fmt = last_fmt_;
+    code_.resize(prev_start_);
+    last_start_ = prev_start_;
+    prev_op_ = Op::kCount;
+    last_op_ = op == Op::kCopy ? Op::kCopyPair : op == Op::kI32Add ? Op::kI32AddPair : Op::kI32AddIPair;
+    last_fmt_ = fmt;
+    Word w;
+    w.op = h_[static_cast<size_t>(last_op_)];
+    code_.push_back(w);
+    code_.push_back(second);
+    code_.push_back(first);
+    if (op == Op::kI32AddI) wordLoHi(static_cast<uint32_t>(c1), static_cast<uint32_t>(c2));
+  }
+
   // ---- operand stack
   uint32_t height() const { return stack_.empty() ? base_slots_ : stack_.back().slot + slotsOf(stack_.back().type); }
   void bump(uint32_t h) { if (h > max_height_) max_height_ = h; }
@@ -146,6 +189,7 @@ class FuncTranslator {
     if (e.kind == Kind::kLocal) {
       emitOp(slotsOf(e.type) == 2 ? Op::kCopy2 : Op::kCopy, DstFmt::kLo);
       wordLoHi(e.slot, e.local);
+      pairWithPrevious(Op::kCopy);
     } else if (e.kind == Kind::kConst) {
       if (e.type == ValType::kV128) {
         emitOp(Op::kV128Const, DstFmt::kLo);
@@ -184,6 +228,7 @@ class FuncTranslator {
   void binop(Op op, ValType result) {
     Entry b = pop();
     Entry a = pop();
+    if (binopMem(op, a, b, result)) return;
     uint32_t as = use(a), bs = use(b);
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
@@ -194,17 +239,29 @@ class FuncTranslator {
     Entry b = pop();
     Entry a = pop();
     if (b.kind == Kind::kConst) {
+      uint32_t src = 0, c1 = 0;
+      if (op == Op::kI32And && takeAddImm(a, src, c1)) {
+        // (x + c1) & c2 in one op; the add's result had no other reader.
+        Entry& r = push(result);
+        emitOp(Op::kI32AddAndI, DstFmt::kLo);
+        wordLoHi(r.slot, src);
+        wordLoHi(c1, static_cast<uint32_t>(b.c0));
+        return;
+      }
       uint32_t as = use(a);
       Entry& r = push(result);
       emitOp(static_cast<Op>(static_cast<int>(op) + 1), DstFmt::kLo);
       wordLoHi(r.slot, as);
       word(b.c0);
+      if (op == Op::kI32Add) pairWithPrevious(Op::kI32AddI);
       return;
     }
+    if (binopMem(op, a, b, result) || binopShifted(op, a, b, result)) return;
     uint32_t as = use(a), bs = use(b);
     Entry& r = push(result);
     emitOp(op, DstFmt::kPack3);
     word(pack3(r.slot, as, bs));
+    if (op == Op::kI32Add) pairWithPrevious(Op::kI32Add);
   }
   void pushConst(ValType t, uint64_t c0, uint64_t c1 = 0) {
     Entry& e = push(t);
@@ -242,6 +299,7 @@ class FuncTranslator {
       uint32_t s = use(e);
       emitOp(slotsOf(e.type) == 2 ? Op::kCopy2 : Op::kCopy);
       wordLoHi(dest + off, s);
+      pairWithPrevious(Op::kCopy);
     }
   }
   void emitBranchTo(Ctrl& c) {
@@ -258,9 +316,18 @@ class FuncTranslator {
     copyTopTo(t.kind == CtrlKind::kLoop ? t.params : t.results, t.base);
     emitBranchTo(t);
   }
+  // The branch instruction just emitted jumps to `c`. A back-edge to a loop
+  // becomes the op's Loop variant, which polls itself and skips LoopCheck.
   void addTarget(Ctrl& c) {
     if (c.kind == CtrlKind::kLoop) {
-      word(c.loop_pc);
+      Op lv = loopVariant(last_op_);
+      if (lv != Op::kCount) {
+        code_[last_start_].op = h_[static_cast<size_t>(lv)];
+        last_op_ = lv;
+        word(c.loop_pc + 1);  // LoopCheck is one word
+      } else {
+        word(c.loop_pc);
+      }
       targets_.push_back(code_.size() - 1);
     } else {
       word(0);
@@ -279,22 +346,79 @@ class FuncTranslator {
     r.u32();  // alignment hint
     offset = r.u32();
   }
-  void load(Op op, ValType result, uint64_t offset) {
+  // The address operand of a memory access. An `i32.add` of a constant that
+  // was the last instruction and only computed this address is removed and
+  // returned as `addend` (the handler adds it with 32-bit wrap-around).
+  uint32_t addressOf(Entry& addr, uint32_t& addend) {
+    uint32_t src = 0;
+    addend = 0;
+    if (takeAddImm(addr, src, addend)) return src;
+    return use(addr);
+  }
+  // When `e` is the result of the `i32.add` of a constant just emitted,
+  // removes that add and returns its operand slot and constant.
+  bool takeAddImm(const Entry& e, uint32_t& src, uint32_t& c) {
+    if (e.kind != Kind::kTemp || !lastDefines(e.slot)) return false;
+    if (last_op_ == Op::kI32AddI) {
+      src = code_[last_start_ + 1].p.hi;
+      c = static_cast<uint32_t>(code_[last_start_ + 2].u);
+      dropLast();
+      return true;
+    }
+    if (last_op_ == Op::kI32AddIPair) {
+      // Take the second add; the first stays, as a plain I32AddI.
+      src = code_[last_start_ + 1].p.hi;
+      c = code_[last_start_ + 3].p.hi;
+      code_[last_start_].op = h_[static_cast<size_t>(Op::kI32AddI)];
+      code_[last_start_ + 1] = code_[last_start_ + 2];
+      code_[last_start_ + 2].u = code_[last_start_ + 3].p.lo;
+      code_.resize(last_start_ + 3);
+      last_op_ = Op::kI32AddI;
+      last_fmt_ = DstFmt::kNone;
+      return true;
+    }
+    return false;
+  }
+  void dropLast() {
+    code_.resize(last_start_);
+    last_fmt_ = DstFmt::kNone;
+    last_op_ = Op::kCount;
+  }
+  // Scalar loads and stores fold an address addend; SIMD ones keep a plain
+  // 64-bit offset word.
+  void load(Op op, ValType result, uint64_t offset, bool scalar = true) {
     Entry a = pop();
-    uint32_t as = use(a);
+    uint32_t addend = 0;
+    uint32_t as = scalar ? addressOf(a, addend) : use(a);
     Entry& res = push(result);
     emitOp(op, DstFmt::kLo);
     wordLoHi(res.slot, as);
-    word(offset);
+    if (scalar) wordLoHi(static_cast<uint32_t>(offset), addend);
+    else word(offset);
   }
-  void store(Op op, uint64_t offset) {
+  void store(Op op, uint64_t offset, bool scalar = true) {
     Entry v = pop();
     Entry a = pop();
-    uint32_t as = use(a), vs = use(v);
+    uint32_t addend = 0;
+    uint32_t as = scalar ? addressOf(a, addend) : use(a);
+    if (scalar && addend == 0 && fuseReadModifyWrite(op, v, as, offset)) return;
+    uint32_t vs = use(v);
     emitOp(op);
     wordLoHi(as, vs);
-    word(offset);
+    if (scalar) wordLoHi(static_cast<uint32_t>(offset), addend);
+    else word(offset);
   }
+  // `a op load(...)` or `a op (s shift c)`: when `b` (or `a`, for a
+  // commutative op) is the result of the producer just emitted and `table`
+  // has a fused form for the pair, replaces both with it. Returns false
+  // (emitting nothing) otherwise.
+  bool fuseOperand(std::span<const Fusion> table, Op op, Entry& a, Entry& b, ValType result);
+  bool binopMem(Op op, Entry& a, Entry& b, ValType result);
+  bool binopShifted(Op op, Entry& a, Entry& b, ValType result);
+  // store(addr, v) where v is the result of the memory-operand op just
+  // emitted on the same address: turns that op into its read-modify-write
+  // form. Returns false (emitting nothing) otherwise.
+  bool fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset);
   void localSet(uint32_t idx, bool tee);
   void brIf(uint32_t depth);
   void ifOp(std::vector<ValType> params, std::vector<ValType> results);
@@ -317,6 +441,8 @@ class FuncTranslator {
   uint32_t max_height_ = 0;
   size_t last_start_ = 0;
   Op last_op_ = Op::kCount;
+  size_t prev_start_ = 0;  // the instruction before the last one, if prev_op_ is an op
+  Op prev_op_ = Op::kCount;
   DstFmt last_fmt_ = DstFmt::kNone;
   size_t label_pc_ = 0;
 };
@@ -334,6 +460,95 @@ bool isI32Compare(Op op, int& cmp, bool& imm) {
 constexpr int kInverse[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 Op brCmpOp(int cmp, bool imm) {
   return static_cast<Op>(static_cast<int>(Op::kBrIfEq) + 2 * cmp + (imm ? 1 : 0));
+}
+
+// A binop fused with the instruction that produced one of its operands: a
+// load (the operand comes from memory) or a shift by a constant. Both
+// producers have the layout [op][d|src][imm], and so do the fused ops'
+// operands: [fused][d|other|src][imm].
+struct Fusion {
+  Op binop, producer, fused;
+};
+constexpr Fusion kMemFusions[] = {
+#define WEIR_MEM_FUSION(name, base, load, ...) {Op::k##base, Op::k##load, Op::k##name},
+    WEIR_INTERP_BINOPS_MEM(WEIR_MEM_FUSION)
+#undef WEIR_MEM_FUSION
+};
+constexpr Fusion kShiftFusions[] = {
+#define WEIR_SHIFT_FUSION(name, base, shift, ...) {Op::k##base, Op::k##shift, Op::k##name},
+    WEIR_INTERP_BINOPS_SHIFTED(WEIR_SHIFT_FUSION)
+#undef WEIR_SHIFT_FUSION
+};
+// Integer ops whose operands may be swapped to put the load second. Float ops
+// are never swapped: with two NaN operands the hardware keeps the first one's
+// payload. (Every shifted-operand op is commutative.)
+bool isCommutativeInt(Op op) {
+  switch (op) {
+    case Op::kI32Add: case Op::kI32Mul: case Op::kI32And: case Op::kI32Or: case Op::kI32Xor:
+    case Op::kI64Add: case Op::kI64Mul: case Op::kI64And: case Op::kI64Or: case Op::kI64Xor:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool FuncTranslator::fuseOperand(std::span<const Fusion> table, Op op, Entry& a, Entry& b, ValType result) {
+  auto fusedFor = [&](const Entry& e) -> const Fusion* {
+    if (e.kind != Kind::kTemp || !lastDefines(e.slot)) return nullptr;
+    for (const Fusion& f : table) {
+      if (f.binop == op && f.producer == last_op_) return &f;
+    }
+    return nullptr;
+  };
+  const Fusion* f = fusedFor(b);
+  Entry* other = &a;
+  if (!f && isCommutativeInt(op)) {
+    f = fusedFor(a);
+    other = &b;
+  }
+  if (!f) return false;
+  // The producer is the last instruction, so nothing else reads its destination.
+  uint32_t src = code_[last_start_ + 1].p.hi;
+  Word imm = code_[last_start_ + 2];
+  dropLast();
+  uint32_t os = use(*other);
+  Entry& r = push(result);
+  emitOp(f->fused, DstFmt::kPack3);
+  word(pack3(r.slot, os, src));
+  code_.push_back(imm);
+  return true;
+}
+
+struct RmwFusion {
+  Op mem_op, store, fused;
+};
+constexpr RmwFusion kRmwFusions[] = {
+#define WEIR_RMW_FUSION(name, memop, store, ...) {Op::k##memop, Op::k##store, Op::k##name},
+    WEIR_INTERP_RMW(WEIR_RMW_FUSION)
+#undef WEIR_RMW_FUSION
+};
+
+bool FuncTranslator::binopMem(Op op, Entry& a, Entry& b, ValType result) {
+  return fuseOperand(kMemFusions, op, a, b, result);
+}
+bool FuncTranslator::binopShifted(Op op, Entry& a, Entry& b, ValType result) {
+  return fuseOperand(kShiftFusions, op, a, b, result);
+}
+
+bool FuncTranslator::fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset) {
+  if (v.kind != Kind::kTemp || !lastDefines(v.slot)) return false;
+  Word& w1 = code_[last_start_ + 1];
+  const Word& w2 = code_[last_start_ + 2];
+  if (static_cast<uint32_t>(w1.u >> (2 * kSlotBits)) != addr || w2.p.lo != offset || w2.p.hi != 0) return false;
+  for (const RmwFusion& f : kRmwFusions) {
+    if (f.mem_op == last_op_ && f.store == store) {
+      code_[last_start_].op = h_[static_cast<size_t>(f.fused)];
+      last_op_ = f.fused;
+      last_fmt_ = DstFmt::kNone;  // no destination slot any more
+      return true;
+    }
+  }
+  return false;
 }
 
 void FuncTranslator::localSet(uint32_t idx, bool tee) {
@@ -365,6 +580,7 @@ void FuncTranslator::localSet(uint32_t idx, bool tee) {
       uint32_t s = use(v);
       emitOp(slotsOf(t) == 2 ? Op::kCopy2 : Op::kCopy, DstFmt::kLo);
       wordLoHi(ls, s);
+      pairWithPrevious(Op::kCopy);
     }
   }
   if (tee) {
@@ -400,7 +616,7 @@ void FuncTranslator::brIf(uint32_t depth) {
   if (fuse || eqz) {
     Word w1 = code_[last_start_ + 1];
     Word w2 = code_.size() > last_start_ + 2 ? code_[last_start_ + 2] : Word{};
-    code_.resize(last_start_);
+    dropLast();
     materializeAll();
     if (eqz) {
       emitOp(Op::kBrUnless);
@@ -434,7 +650,7 @@ void FuncTranslator::ifOp(std::vector<ValType> params, std::vector<ValType> resu
   if (fuse || eqz) {
     Word w1 = code_[last_start_ + 1];
     Word w2 = code_.size() > last_start_ + 2 ? code_[last_start_ + 2] : Word{};
-    code_.resize(last_start_);
+    dropLast();
     materializeAll();
     if (eqz) {
       emitOp(Op::kBrIf);
@@ -493,6 +709,18 @@ void FuncTranslator::end() {
 
 void FuncTranslator::doReturn() {
   const FuncType& ft = m_.types[fn_.type_index];
+  if (ft.numResults() == 1 && slotsOf(ft.results()[0]) == 1) {
+    // Other stack values die with the frame: only the result is moved, by
+    // the return itself.
+    uint32_t s = use(stack_.back());
+    if (s != 0) {
+      emitOp(Op::kReturnCopy);
+      word(s);
+      return;
+    }
+    emitOp(Op::kReturn);
+    return;
+  }
   std::vector<ValType> results(ft.results().begin(), ft.results().end());
   materializeAll();
   copyTopTo(results, 0);
@@ -1029,7 +1257,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
     case SimdOpcode::kV128Store: {
       uint64_t off;
       memArg(r, off);
-      store(Op::kSimdStore, off);
+      store(Op::kSimdStore, off, false);
       return Status::ok();
     }
     case SimdOpcode::kI8x16Shuffle: {
@@ -1111,7 +1339,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
 #undef RPF32
 #undef RPF64
 #define LD(Op_, fn, width) case SimdOpcode::k##Op_: { \
-    uint64_t off; memArg(r, off); load(Op::kSimdLoad, V, off); \
+    uint64_t off; memArg(r, off); load(Op::kSimdLoad, V, off, false); \
     word(fnWord(reinterpret_cast<const void*>(&loadW<&sd::fn>))); word(width); return Status::ok(); }
     WEIR_SIMD_LOAD_OPS(LD)
 #undef LD
@@ -1125,7 +1353,7 @@ Status FuncTranslator::translateSimd(Reader& r) {
 #undef LL
 #define SL(Op_, fn, width) case SimdOpcode::k##Op_: { \
     uint64_t off; memArg(r, off); uint32_t lane = r.byte(); \
-    store(Op::kSimdStoreLane, off); \
+    store(Op::kSimdStoreLane, off, false); \
     word(fnWord(reinterpret_cast<const void*>(&storeLaneW<&sd::fn>))); wordLoHi(width, lane); return Status::ok(); }
     WEIR_SIMD_STORE_LANE_OPS(SL)
 #undef SL

@@ -246,6 +246,25 @@ TEST(RuntimeLimits, FuelRunsOutInLoop) {
   EXPECT_EQ(inst->fuel(), 0u);
 }
 
+TEST(RuntimeLimits, FuelCountsOneUnitPerLoopIterationWithFusedBackEdges) {
+  // br_if (fused compare), br_if (plain) and br back-edges each poll once per
+  // iteration, as the loop header's check does on entry.
+  auto inst = instantiate(R"((module
+      (func (export "cmp") (param i32) (local i32)
+        loop local.get 1 i32.const 1 i32.add local.tee 1 local.get 0 i32.lt_s br_if 0 end)
+      (func (export "plain") (param i32)
+        loop local.get 0 i32.const -1 i32.add local.tee 0 br_if 0 end)
+      (func (export "br") (param i32)
+        block loop local.get 0 i32.eqz br_if 1 local.get 0 i32.const -1 i32.add local.set 0 br 0 end end)))");
+  ASSERT_TRUE(inst);
+  for (const char* f : {"cmp", "plain", "br"}) {
+    inst->setFuel(100);
+    ASSERT_TRUE(inst->call<Unit>(f, 10).ok()) << f;
+    // One unit for the call, one per entry to the loop header.
+    EXPECT_EQ(inst->fuel(), std::string(f) == "br" ? 100u - 1 - 11 : 100u - 1 - 10) << f;
+  }
+}
+
 TEST(RuntimeLinking, InstancesShareExportedMemoryAndTable) {
   auto a = instantiate(R"((module (memory (export "mem") 1) (table (export "tab") 2 funcref)
       (func $seven (result i32) i32.const 7) (elem (i32.const 0) $seven)))");
@@ -285,6 +304,128 @@ TEST(RuntimeInterp, CompareAndBranchFusionLoopsCorrectly) {
         br 0 end end local.get 2)))");
   ASSERT_TRUE(inst);
   EXPECT_EQ(inst->call<int32_t>("sum", 100).value(), 4950);
+}
+
+TEST(RuntimeInterp, FoldedAddressAddendWrapsLikeI32Add) {
+  // (addr + 8) wraps to 4 for addr = -4: the folded address must too, while an
+  // offset of 8 on -4 is out of bounds.
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 0) "\01\00\00\00\02\00\00\00\03\00\00\00")
+      (func (export "wrapped") (param i32) (result i32) local.get 0 i32.const 8 i32.add i32.load)
+      (func (export "offset") (param i32) (result i32) local.get 0 i32.load offset=8)
+      (func (export "store") (param i32) local.get 0 i32.const 8 i32.add i32.const 7 i32.store)
+      (func (export "peek") (result i32) i32.const 4 i32.load)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("wrapped", -4).value(), 2);
+  auto r = inst->call<int32_t>("offset", -4);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  ASSERT_TRUE(inst->call<Unit>("store", -4).ok());
+  EXPECT_EQ(inst->call<int32_t>("peek").value(), 7);
+}
+
+TEST(RuntimeInterp, LoadFusedIntoArithmeticTrapsLikeTheLoad) {
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 16) "\00\00\00\00\00\00\f0\3f")
+      (func (export "fmul") (param f64 i32) (result f64) local.get 0 local.get 1 f64.load f64.mul)
+      (func (export "fsub") (param f64 i32) (result f64) local.get 0 local.get 1 f64.load f64.sub)
+      (func (export "isub") (param i32 i32) (result i32) local.get 0 local.get 1 i32.load8_u i32.sub)
+      (func (export "ixor") (param i32 i32) (result i32) local.get 1 i32.load local.get 0 i32.xor)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<double>("fmul", 3.0, 16).value(), 3.0);
+  EXPECT_EQ(inst->call<double>("fsub", 3.0, 16).value(), 2.0);
+  EXPECT_EQ(inst->call<int32_t>("isub", 1, 23).value(), 1 - 0x3f);
+  EXPECT_EQ(inst->call<int32_t>("ixor", 5, 20).value(), 0x3ff00000 ^ 5);
+  for (const char* f : {"fmul", "fsub"}) {
+    auto r = inst->call<double>(f, 1.0, 65536 - 7);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  }
+  auto r = inst->call<int32_t>("ixor", 0, 65536 - 3);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+}
+
+TEST(RuntimeInterp, AddThenMaskFusionKeepsBothResultsRight) {
+  // (x - 97) & 255 < 26: the fused add-and-mask feeds a compare-and-branch;
+  // "tee" keeps the sum itself visible, so it must not be fused away.
+  auto inst = instantiate(R"((module
+      (func (export "lower") (param i32) (result i32)
+        block local.get 0 i32.const -97 i32.add i32.const 255 i32.and i32.const 26 i32.lt_u br_if 0
+          i32.const 0 return end i32.const 1)
+      (func (export "tee") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 7 i32.add local.tee 1 i32.const 12 i32.and local.get 1 i32.add)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'a'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'z'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{'A'}).value(), 0);
+  EXPECT_EQ(inst->call<int32_t>("lower", int32_t{0x100 + 'c'}).value(), 1);
+  EXPECT_EQ(inst->call<int32_t>("tee", -1).value(), (6 & 12) + 6);
+}
+
+TEST(RuntimeInterp, PairedCopiesAndAddsRunInOrder) {
+  // A rotation of three locals (each copy reads what the previous one wrote),
+  // dependent adds that become one pair, and an address fold that takes the
+  // second add of a pair.
+  auto inst = instantiate(R"((module (memory 1)
+      (data (i32.const 8) "\2a")
+      (func (export "rot") (param i32 i32 i32) (result i32) (local i32)
+        local.get 0 local.set 3 local.get 1 local.set 0 local.get 2 local.set 1 local.get 3 local.set 2
+        local.get 0 i32.const 100 i32.mul local.get 1 i32.const 10 i32.mul i32.add local.get 2 i32.add)
+      (func (export "adds") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 3 i32.add local.set 1 local.get 1 i32.const 4 i32.add local.set 0
+        local.get 0 local.get 1 i32.mul)
+      (func (export "fold") (param i32) (result i32) (local i32)
+        local.get 0 i32.const 1 i32.add local.set 1 local.get 1 i32.const 2 i32.add i32.load8_u
+        local.get 1 i32.add)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<int32_t>("rot", 1, 2, 3).value(), 231);
+  EXPECT_EQ(inst->call<int32_t>("adds", 1).value(), 8 * 4);
+  EXPECT_EQ(inst->call<int32_t>("fold", 5).value(), 0x2a + 6);
+}
+
+TEST(RuntimeInterp, ReadModifyWriteFusionMatchesLoadOpStore) {
+  auto inst = instantiate(R"((module (memory 1)
+      (func (export "acc") (param i32 f64) (result f64)
+        local.get 0 local.get 1 local.get 0 f64.load f64.add f64.store
+        local.get 0 local.get 1 local.get 0 f64.load f64.add f64.store
+        local.get 0 f64.load)
+      (func (export "other") (param i32 i32) (result i32)
+        ;; stores next to the loaded word: not a read-modify-write
+        local.get 0 local.get 1 local.get 0 i32.load offset=4 i32.add i32.store
+        local.get 0 i32.load)
+      (func (export "count") (param i32) (result i32)
+        local.get 0 i32.const 5 local.get 0 i32.load i32.add i32.store local.get 0 i32.load)))");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->call<double>("acc", 64, 1.5).value(), 3.0);
+  EXPECT_EQ(inst->call<int32_t>("count", 128).value(), 5);
+  EXPECT_EQ(inst->call<int32_t>("count", 128).value(), 10);
+  EXPECT_EQ(inst->call<int32_t>("other", 128, 1).value(), 1);  // word 132 is 0
+  auto r = inst->call<int32_t>("count", 65536 - 2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.trap().kind, TrapKind::kMemoryOutOfBounds);
+  auto d = inst->call<double>("acc", 65536 - 4, 1.0);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.trap().kind, TrapKind::kMemoryOutOfBounds);
+}
+
+TEST(RuntimeInterp, ShiftedOperandFusionMasksTheCount) {
+  // Counts are taken mod the width (45 & 31 = 13), the shifted value may be
+  // either operand, and i64 rotates keep 64-bit semantics.
+  auto inst = instantiate(R"((module
+      (func (export "xs") (param i32) (result i32)
+        local.get 0 local.get 0 i32.const 45 i32.shl i32.xor)
+      (func (export "sx") (param i32 i32) (result i32)
+        local.get 0 i32.const 3 i32.shr_u local.get 1 i32.or)
+      (func (export "rot") (param i64) (result i64)
+        local.get 0 i64.const 40 i64.rotl local.get 0 i64.const 3 i64.rotl i64.xor)))");
+  ASSERT_TRUE(inst);
+  uint32_t x = 0x12345678u;
+  EXPECT_EQ(static_cast<uint32_t>(inst->call<int32_t>("xs", static_cast<int32_t>(x)).value()), x ^ (x << 13));
+  EXPECT_EQ(inst->call<int32_t>("sx", -8, 1).value(), static_cast<int32_t>((0xfffffff8u >> 3) | 1));
+  uint64_t y = 0x0123456789abcdefull;
+  uint64_t want = ((y << 40) | (y >> 24)) ^ ((y << 3) | (y >> 61));
+  EXPECT_EQ(static_cast<uint64_t>(inst->call<int64_t>("rot", static_cast<int64_t>(y)).value()), want);
 }
 
 }  // namespace
