@@ -75,7 +75,6 @@ namespace {
 struct WriteBatch {
   int depth = 0;
   std::vector<std::shared_ptr<Connection::Impl>> queued;
-  std::vector<std::shared_ptr<Connection::Impl>> spare;  // keeps the capacity
 };
 thread_local WriteBatch t_batch;
 
@@ -84,17 +83,14 @@ class WriteBatchScope {
   WriteBatchScope() { ++t_batch.depth; }
   ~WriteBatchScope() {
     if (--t_batch.depth > 0) return;
-    while (!t_batch.queued.empty()) {
-      std::vector<std::shared_ptr<Connection::Impl>> list;
-      list.swap(t_batch.spare);
-      list.swap(t_batch.queued);
-      for (auto& c : list) {
-        c->flush_queued = false;
-        Connection::Impl::flush(c);
-      }
-      list.clear();
-      if (t_batch.spare.empty()) t_batch.spare.swap(list);
+    // By index: a flush runs callbacks, which could start a delivery of their
+    // own that queues (and drains) more.
+    for (size_t i = 0; i < t_batch.queued.size(); ++i) {
+      std::shared_ptr<Connection::Impl> c = t_batch.queued[i];
+      c->flush_queued = false;
+      Connection::Impl::flush(c);
     }
+    t_batch.queued.clear();
   }
   WriteBatchScope(const WriteBatchScope&) = delete;
   WriteBatchScope& operator=(const WriteBatchScope&) = delete;
