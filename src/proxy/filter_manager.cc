@@ -7,10 +7,6 @@
 
 namespace weir::proxy {
 
-// Iteration state of one direction. "Held at k" means filter k stopped and
-// the filters after it have not seen what k holds back: the headers (when
-// headers_held), the bytes in `buffer`, and the trailers (trailers_held).
-
 struct FilterManager::ActiveFilter : public virtual StreamFilterCallbacks {
   ActiveFilter(FilterManager& m, size_t i, std::string_view n) : manager(m), index(i), name(n) {}
 
@@ -172,9 +168,7 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, StreamInfo& stre
       stream_info_(stream_info),
       stream_id_(stream_id),
       decoder_limit_(buffer_limit),
-      encoder_limit_(buffer_limit),
-      decode_phase_(),
-      encode_phase_() {}
+      encoder_limit_(buffer_limit) {}
 
 FilterManager::~FilterManager() { destroyFilters(); }
 

@@ -118,7 +118,10 @@ class FilterManager {
   struct ActiveFilter;
   struct ActiveDecoderFilter;
   struct ActiveEncoderFilter;
-  // One direction's iteration state (held inline: no allocation per stream).
+  // Iteration state of one direction, held inline (no allocation per stream).
+  // "Held at k" means filter k stopped and the filters after it have not seen
+  // what k holds back: the headers (when headers_held), the bytes in `buffer`,
+  // and the trailers (trailers_held).
   struct Phase {
     int held_at = -1;
     bool held_all = false;        // StopAll*: k is not called for data/trailers
