@@ -5,15 +5,13 @@
 // seed corpus replayed: both builds must agree with the interpreter.
 #include <signal.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "fuzz/wasm_differential.h"
 #include "unit/wasm/aot_test_util.h"
+#include "unit/wasm/seed_corpus_util.h"
 #include "unit/wasm/wat_test_util.h"
 #include "wasm/aot/aot_code.h"
 #include "wasm/aot/toolchain.h"
@@ -180,23 +178,11 @@ TEST(GuardPagesDeathTest, FaultsThatAreNotTheGuestsStillCrash) {
       "");
 }
 
-std::vector<std::vector<uint8_t>> seedCorpus() {
-  std::vector<std::vector<uint8_t>> out;
-  const char* dir = std::getenv("WEIR_FUZZ_CORPUS_DIR");
-  if (!dir) return out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(dir) + "/wasm_differential", ec)) {
-    std::ifstream f(e.path(), std::ios::binary);
-    out.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-  return out;
-}
-
 // The default build only, at -O1, to keep the file's run time short (one C
 // compile per input); the fuzz target compares both builds at -O2.
 TEST(AotDifferential, SeedCorpusAgreesWithTheInterpreter) {
   if (!aot::toolchain().isOk()) GTEST_SKIP() << "no wasm2c or C compiler";
-  auto corpus = seedCorpus();
+  auto corpus = testing::seedCorpus("wasm_differential");
   ASSERT_FALSE(corpus.empty()) << "WEIR_FUZZ_CORPUS_DIR/wasm_differential is empty or unset";
   fuzz::DifferentialConfig config;
   config.aot.use_cache = false;

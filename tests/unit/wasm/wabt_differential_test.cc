@@ -1,33 +1,19 @@
 // Replays the wabt differential fuzzer's seed corpus: weir's interpreter and
 // wabt's interpreter agree on every generated module (results, trap kinds,
 // memory), and the comparison itself notices a difference.
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "fuzz/wasm_wabt_differential.h"
+#include "unit/wasm/seed_corpus_util.h"
 
 namespace weir::wasm::fuzz {
 namespace {
 
-std::vector<std::vector<uint8_t>> seedCorpus() {
-  std::vector<std::vector<uint8_t>> out;
-  const char* dir = std::getenv("WEIR_FUZZ_CORPUS_DIR");
-  if (!dir) return out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(dir) + "/wasm_wabt_differential", ec)) {
-    std::ifstream f(e.path(), std::ios::binary);
-    out.emplace_back(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-  return out;
-}
-
 TEST(WabtDifferential, SeedCorpusAgreesWithWabtsInterpreter) {
-  auto corpus = seedCorpus();
+  auto corpus = wasm::testing::seedCorpus("wasm_wabt_differential");
   ASSERT_FALSE(corpus.empty()) << "WEIR_FUZZ_CORPUS_DIR/wasm_wabt_differential is empty or unset";
   WabtDifferential diff;
   for (const auto& input : corpus) EXPECT_EQ(diff.run(input.data(), input.size()), "") << input.size() << " bytes";
