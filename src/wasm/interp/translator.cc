@@ -537,18 +537,20 @@ bool FuncTranslator::binopShifted(Op op, Entry& a, Entry& b, ValType result) {
 
 bool FuncTranslator::fuseReadModifyWrite(Op store, const Entry& v, uint32_t addr, uint64_t offset) {
   if (v.kind != Kind::kTemp || !lastDefines(v.slot)) return false;
-  Word& w1 = code_[last_start_ + 1];
+  // Only a memory-operand binop has the address and offset words read below;
+  // any other last instruction may be shorter.
+  const RmwFusion* fusion = nullptr;
+  for (const RmwFusion& f : kRmwFusions) {
+    if (f.mem_op == last_op_ && f.store == store) fusion = &f;
+  }
+  if (!fusion) return false;
+  const Word& w1 = code_[last_start_ + 1];
   const Word& w2 = code_[last_start_ + 2];
   if (static_cast<uint32_t>(w1.u >> (2 * kSlotBits)) != addr || w2.p.lo != offset || w2.p.hi != 0) return false;
-  for (const RmwFusion& f : kRmwFusions) {
-    if (f.mem_op == last_op_ && f.store == store) {
-      code_[last_start_].op = h_[static_cast<size_t>(f.fused)];
-      last_op_ = f.fused;
-      last_fmt_ = DstFmt::kNone;  // no destination slot any more
-      return true;
-    }
-  }
-  return false;
+  code_[last_start_].op = h_[static_cast<size_t>(fusion->fused)];
+  last_op_ = fusion->fused;
+  last_fmt_ = DstFmt::kNone;  // no destination slot any more
+  return true;
 }
 
 void FuncTranslator::localSet(uint32_t idx, bool tee) {
