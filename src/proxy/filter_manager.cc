@@ -142,22 +142,24 @@ class ChainBuilder : public FilterChainFactoryCallbacks {
     std::shared_ptr<StreamDecoderFilter> decoder;
     std::shared_ptr<StreamEncoderFilter> encoder;
     std::shared_ptr<StreamFilterBase> base;
+    std::string_view name;
   };
   void addStreamDecoderFilter(std::shared_ptr<StreamDecoderFilter> f) override {
     std::shared_ptr<StreamFilterBase> base = f;
-    added.push_back({std::move(f), nullptr, std::move(base)});
+    added.push_back({std::move(f), nullptr, std::move(base), name});
   }
   void addStreamEncoderFilter(std::shared_ptr<StreamEncoderFilter> f) override {
     std::shared_ptr<StreamFilterBase> base = f;
-    added.push_back({nullptr, std::move(f), std::move(base)});
+    added.push_back({nullptr, std::move(f), std::move(base), name});
   }
   void addStreamFilter(std::shared_ptr<StreamFilter> f) override {
     std::shared_ptr<StreamDecoderFilter> d = f;
     std::shared_ptr<StreamEncoderFilter> e = f;
     std::shared_ptr<StreamFilterBase> base = std::static_pointer_cast<StreamDecoderFilter>(f);
-    added.push_back({std::move(d), std::move(e), std::move(base)});
+    added.push_back({std::move(d), std::move(e), std::move(base), name});
   }
   std::vector<Added> added;
+  std::string_view name;  // of the factory being run
 };
 
 }  // namespace
@@ -173,23 +175,28 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, StreamInfo& stre
 FilterManager::~FilterManager() { destroyFilters(); }
 
 void FilterManager::createFilterChain(const std::vector<FilterChainEntry>& chain) {
-  std::vector<std::pair<std::string_view, std::shared_ptr<StreamEncoderFilter>>> encoders;
+  // Runs once per request: one allocation per vector for the usual chain,
+  // where each factory adds one filter.
+  ChainBuilder builder;
+  builder.added.reserve(chain.size());
   for (const auto& entry : chain) {
-    ChainBuilder builder;
+    builder.name = entry.name;
     entry.factory(builder);
-    for (auto& a : builder.added) {
-      if (a.decoder) {
-        decoders_.push_back(std::make_unique<ActiveDecoderFilter>(*this, decoders_.size(),
-                                                                  entry.name, a.decoder));
-      }
-      if (a.encoder) encoders.emplace_back(entry.name, a.encoder);
-      all_filters_.push_back(std::move(a.base));
+  }
+  const size_t n = builder.added.size();
+  decoders_.reserve(n);
+  encoders_.reserve(n);
+  all_filters_.reserve(n);
+  for (auto& a : builder.added) {
+    if (a.decoder) {
+      decoders_.push_back(std::make_unique<ActiveDecoderFilter>(*this, decoders_.size(), a.name, a.decoder));
     }
+    all_filters_.push_back(std::move(a.base));
   }
   // Encoders run in reverse config order.
-  for (auto it = encoders.rbegin(); it != encoders.rend(); ++it) {
-    encoders_.push_back(
-        std::make_unique<ActiveEncoderFilter>(*this, encoders_.size(), it->first, it->second));
+  for (auto it = builder.added.rbegin(); it != builder.added.rend(); ++it) {
+    if (!it->encoder) continue;
+    encoders_.push_back(std::make_unique<ActiveEncoderFilter>(*this, encoders_.size(), it->name, it->encoder));
   }
   for (auto& d : decoders_) d->filter->setDecoderFilterCallbacks(*d);
   for (auto& e : encoders_) e->filter->setEncoderFilterCallbacks(*e);

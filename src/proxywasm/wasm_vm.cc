@@ -289,10 +289,13 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
   effective_ = nullptr;
   ++callback_count_;
   const PluginStats* stats = ctx.plugin() ? ctx.plugin()->stats.get() : nullptr;
-  const int64_t started = stats && !stats->callback_us.empty() ? CallWatchdog::nowNs() : 0;
+  // One clock read serves the callback histogram and the deadline.
+  const int64_t started = (stats && !stats->callback_us.empty()) || (call_depth_ == 0 && watchdog_slot_ != nullptr)
+                              ? CallWatchdog::nowNs()
+                              : 0;
   bool deadline_hit = false;
-  auto trap = invoke(*f, std::span<const Value>(in, n), std::span<Value>(out, nres), deadline_hit);
-  if (started != 0) {
+  auto trap = invoke(*f, std::span<const Value>(in, n), std::span<Value>(out, nres), deadline_hit, started);
+  if (started != 0 && stats && !stats->callback_us.empty()) {
     const int64_t micros = (CallWatchdog::nowNs() - started) / 1000;
     stats->callback_us[static_cast<size_t>(cb)]->recordValue(static_cast<uint64_t>(micros));
   }
@@ -432,7 +435,8 @@ void WasmVm::fail(std::string message) {
 }
 
 std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, std::span<const Value> args,
-                                                  std::span<Value> results, bool& deadline_hit) {
+                                                  std::span<Value> results, bool& deadline_hit,
+                                                  int64_t now_ns) {
   const bool outermost = call_depth_ == 0 && watchdog_slot_ != nullptr;
   if (outermost) {
     // Module start and plugin configuration may legitimately take longer
@@ -440,7 +444,7 @@ std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, st
     // the request path.
     auto budget = code_->callback_deadline;
     if (starting_) budget = std::max<std::chrono::milliseconds>(budget * 10, std::chrono::seconds(1));
-    watchdog_slot_->arm(CallWatchdog::nowNs(), budget);
+    watchdog_slot_->arm(now_ns != 0 ? now_ns : CallWatchdog::nowNs(), budget);
   }
   ++call_depth_;
   auto trap = instance_->call(f, args, results);

@@ -211,9 +211,11 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   Status startModule();
   // Every call into the module goes through here: the outermost one runs
   // under the callback deadline. `deadline_hit` reports an interrupt by the
-  // watchdog.
+  // watchdog. `now_ns` is CallWatchdog::nowNs() if the caller has read it
+  // already (0: read here when needed).
   std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, std::span<const wasm::runtime::Value> args,
-                                            std::span<wasm::runtime::Value> results, bool& deadline_hit);
+                                            std::span<wasm::runtime::Value> results, bool& deadline_hit,
+                                            int64_t now_ns = 0);
   void onTrap(std::string_view function, const wasm::runtime::Trap& trap, bool deadline_hit);
 
   std::shared_ptr<const VmCode> code_;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "wasm/aot/aot_code.h"
@@ -99,7 +100,7 @@ uint64_t toSlot(const Value& v) {
   }
 }
 
-Value fromSlot(ValType t, uint64_t s) {
+inline Value fromSlot(ValType t, uint64_t s) {
   switch (t) {
     case ValType::kI32: return Value::fromI32(static_cast<int32_t>(s));
     case ValType::kI64: return Value::fromI64(static_cast<int64_t>(s));
@@ -228,17 +229,19 @@ int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
     return 1;
   }
   ++st.env.depth;
-  Value small[16];
+  // Every host call of a filter comes through here: the values are
+  // constructed from the slots in raw storage, not zeroed first.
+  alignas(Value) unsigned char small[16 * sizeof(Value)];
   std::vector<Value> big;
-  size_t n = t.numParams() + t.numResults();
-  Value* values = small;
+  const size_t n = t.numParams() + t.numResults();
+  Value* values = reinterpret_cast<Value*>(small);
   if (n > 16) {
     big.resize(n);
     values = big.data();
   }
-  for (size_t i = 0; i < t.numParams(); ++i) values[i] = fromSlot(t.params()[i], slots[i]);
+  for (size_t i = 0; i < t.numParams(); ++i) new (&values[i]) Value(fromSlot(t.params()[i], slots[i]));
   Value* results = values + t.numParams();
-  for (size_t i = 0; i < t.numResults(); ++i) results[i] = Value::zero(t.results()[i]);
+  for (size_t i = 0; i < t.numResults(); ++i) new (&results[i]) Value(Value::zero(t.results()[i]));
   syncFuelOut(st);
   std::optional<Trap> trap;
   {
