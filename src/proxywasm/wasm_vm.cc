@@ -290,12 +290,11 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
   ++callback_count_;
   const PluginStats* stats = ctx.plugin() ? ctx.plugin()->stats.get() : nullptr;
   // One clock read serves the callback histogram and the deadline.
-  const int64_t started = (stats && !stats->callback_us.empty()) || (call_depth_ == 0 && watchdog_slot_ != nullptr)
-                              ? CallWatchdog::nowNs()
-                              : 0;
+  const bool timed = stats && !stats->callback_us.empty();
+  const int64_t started = timed || underDeadline() ? CallWatchdog::nowNs() : 0;
   bool deadline_hit = false;
   auto trap = invoke(*f, std::span<const Value>(in, n), std::span<Value>(out, nres), deadline_hit, started);
-  if (started != 0 && stats && !stats->callback_us.empty()) {
+  if (timed) {
     const int64_t micros = (CallWatchdog::nowNs() - started) / 1000;
     stats->callback_us[static_cast<size_t>(cb)]->recordValue(static_cast<uint64_t>(micros));
   }
@@ -437,7 +436,7 @@ void WasmVm::fail(std::string message) {
 std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, std::span<const Value> args,
                                                   std::span<Value> results, bool& deadline_hit,
                                                   int64_t now_ns) {
-  const bool outermost = call_depth_ == 0 && watchdog_slot_ != nullptr;
+  const bool outermost = underDeadline();
   if (outermost) {
     // Module start and plugin configuration may legitimately take longer
     // (language runtimes initialize, configs get parsed) than a callback on

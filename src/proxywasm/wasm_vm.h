@@ -216,6 +216,8 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, std::span<const wasm::runtime::Value> args,
                                             std::span<wasm::runtime::Value> results, bool& deadline_hit,
                                             int64_t now_ns = 0);
+  // The next invoke() is an outermost call, run under the callback deadline.
+  bool underDeadline() const { return call_depth_ == 0 && watchdog_slot_ != nullptr; }
   void onTrap(std::string_view function, const wasm::runtime::Trap& trap, bool deadline_hit);
 
   std::shared_ptr<const VmCode> code_;
