@@ -47,16 +47,12 @@ struct Timer::State {
   MonotonicTime armed_at{};
 };
 
-Timer::Timer(Dispatcher& dispatcher, Callback cb)
-    : state_(std::make_shared<State>(dispatcher, std::move(cb))) {}
+Timer::Timer(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 Timer::~Timer() {
   state_->enabled = false;
   state_->cb = nullptr;
-  if (state_->armed) {
-    state_->generation++;
-    state_->timer.cancel();
-  }
+  state_->dispatcher.recycleTimerState(std::move(state_));
 }
 
 void Timer::enable(std::chrono::milliseconds delay) {
@@ -96,7 +92,28 @@ void Dispatcher::exit() {
 void Dispatcher::post(PostCallback cb) { asio::post(io_context_, std::move(cb)); }
 
 TimerPtr Dispatcher::createTimer(Timer::Callback cb) {
-  return TimerPtr(new Timer(*this, std::move(cb)));
+  return TimerPtr(new Timer(takeTimerState(std::move(cb))));
+}
+
+std::shared_ptr<Timer::State> Dispatcher::takeTimerState(Timer::Callback cb) {
+  if (idle_timer_states_.empty()) return std::make_shared<Timer::State>(*this, std::move(cb));
+  std::shared_ptr<Timer::State> state = std::move(idle_timer_states_.back());
+  idle_timer_states_.pop_back();
+  state->cb = std::move(cb);
+  return state;
+}
+
+void Dispatcher::recycleTimerState(std::shared_ptr<Timer::State> state) {
+  // A pending wake-up of a recycled state finds it disabled and does
+  // nothing, or finds a new owner's deadline and re-arms for it.
+  if (idle_timer_states_.size() < kMaxIdleTimerStates && isThreadSafe()) {
+    idle_timer_states_.push_back(std::move(state));
+    return;
+  }
+  if (state->armed) {
+    state->generation++;
+    state->timer.cancel();
+  }
 }
 
 void Dispatcher::deferredDelete(std::unique_ptr<DeferredDeletable> object) {

@@ -57,7 +57,7 @@ class Timer {
  private:
   friend class Dispatcher;
   struct State;
-  Timer(Dispatcher& dispatcher, Callback cb);
+  explicit Timer(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
 using TimerPtr = std::unique_ptr<Timer>;
@@ -111,8 +111,20 @@ class Dispatcher {
 
  private:
   friend class Timer;
+  // The states of destroyed Timers, reused by createTimer. A state goes back
+  // with its asio wait still pending: a request's timeout timer is created
+  // and destroyed once per request, and a reused state that is already
+  // armed for an earlier deadline needs no asio call when enabled again
+  // (Timer::enable only moves the deadline; the wake-up re-arms). Without
+  // this, each request paid a timer-queue insert, a cancel and the aborted
+  // wait's handler.
+  std::shared_ptr<Timer::State> takeTimerState(Timer::Callback cb);
+  void recycleTimerState(std::shared_ptr<Timer::State> state);
+  static constexpr size_t kMaxIdleTimerStates = 256;
+
   std::string name_;
   asio::io_context io_context_;
+  std::vector<std::shared_ptr<Timer::State>> idle_timer_states_;  // after io_context_: destroyed first
   std::atomic<std::thread::id> run_thread_{};
   std::atomic<bool> running_{false};
   std::atomic<bool> exit_requested_{false};

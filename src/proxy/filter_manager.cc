@@ -158,7 +158,7 @@ class ChainBuilder : public FilterChainFactoryCallbacks {
     std::shared_ptr<StreamFilterBase> base = std::static_pointer_cast<StreamDecoderFilter>(f);
     added.push_back({std::move(d), std::move(e), std::move(base), name});
   }
-  std::vector<Added> added;
+  SmallVector<Added, FilterManager::kInlineFilters> added;
   std::string_view name;  // of the factory being run
 };
 
@@ -175,8 +175,8 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, StreamInfo& stre
 FilterManager::~FilterManager() { destroyFilters(); }
 
 void FilterManager::createFilterChain(const std::vector<FilterChainEntry>& chain) {
-  // Runs once per request: one allocation per vector for the usual chain,
-  // where each factory adds one filter.
+  // Runs once per request: for the usual chain (each factory adds one
+  // filter, a few factories) the vectors stay inline and allocate nothing.
   ChainBuilder builder;
   builder.added.reserve(chain.size());
   for (const auto& entry : chain) {
@@ -659,14 +659,15 @@ void FilterManager::sendLocalReply(uint32_t code, std::string_view body,
 
 void FilterManager::onDownstreamAboveHighWatermark() {
   ++downstream_above_;
-  auto callbacks = watermark_callbacks_;
+  // A copy: a callback may unsubscribe while the list is walked.
+  const std::vector<DownstreamWatermarkCallbacks*> callbacks(watermark_callbacks_.begin(), watermark_callbacks_.end());
   for (auto* cb : callbacks) cb->onAboveWriteBufferHighWatermark();
 }
 
 void FilterManager::onDownstreamBelowLowWatermark() {
   if (downstream_above_ == 0) return;
   --downstream_above_;
-  auto callbacks = watermark_callbacks_;
+  const std::vector<DownstreamWatermarkCallbacks*> callbacks(watermark_callbacks_.begin(), watermark_callbacks_.end());
   for (auto* cb : callbacks) cb->onBelowWriteBufferLowWatermark();
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/buffer.h"
+#include "base/small_vector.h"
 #include "http/header_map.h"
 #include "proxy/filter.h"
 #include "proxy/filter_factory.h"
@@ -72,6 +73,9 @@ class FilterManager {
 
   // Instantiates the per-stream filters (decode order = chain order).
   void createFilterChain(const std::vector<FilterChainEntry>& chain);
+  // Inline room for the usual chain (a few filters and the router), so
+  // building it costs no vector allocations per request.
+  static constexpr size_t kInlineFilters = 4;
 
   // --- request frames from the codec ---
   void decodeHeaders(std::unique_ptr<http::HeaderMap> headers, bool end_stream);
@@ -172,12 +176,12 @@ class FilterManager {
   uint32_t decoder_limit_;
   uint32_t encoder_limit_;
 
-  std::vector<std::unique_ptr<ActiveDecoderFilter>> decoders_;
-  std::vector<std::unique_ptr<ActiveEncoderFilter>> encoders_;  // encode order
-  std::vector<std::shared_ptr<StreamFilterBase>> all_filters_;  // for onDestroy, deduplicated
+  SmallVector<std::unique_ptr<ActiveDecoderFilter>, kInlineFilters> decoders_;
+  SmallVector<std::unique_ptr<ActiveEncoderFilter>, kInlineFilters> encoders_;  // encode order
+  SmallVector<std::shared_ptr<StreamFilterBase>, kInlineFilters> all_filters_;  // for onDestroy, deduplicated
   Phase decode_phase_;
   Phase encode_phase_;
-  std::vector<DownstreamWatermarkCallbacks*> watermark_callbacks_;
+  SmallVector<DownstreamWatermarkCallbacks*, 2> watermark_callbacks_;
   uint32_t downstream_above_ = 0;
 
   std::unique_ptr<http::HeaderMap> request_headers_;
