@@ -501,4 +501,26 @@ void HeaderMap::reserve(size_t entries, size_t bytes) {
   arena_.reserve(bytes);
 }
 
+namespace {
+constexpr size_t kMaxRecycledMaps = 64;
+constexpr size_t kMaxRecycledArenaBytes = 8 * 1024;
+constexpr size_t kMaxRecycledEntries = 128;
+thread_local std::vector<std::unique_ptr<HeaderMap>> t_recycled_maps;
+}  // namespace
+
+std::unique_ptr<HeaderMap> HeaderMap::adopt(HeaderMap&& parsed) {
+  if (t_recycled_maps.empty()) return std::make_unique<HeaderMap>(std::move(parsed));
+  std::unique_ptr<HeaderMap> map = std::move(t_recycled_maps.back());
+  t_recycled_maps.pop_back();
+  std::swap(*map, parsed);
+  return map;
+}
+
+void HeaderMap::recycle(std::unique_ptr<HeaderMap> map) {
+  if (map == nullptr || t_recycled_maps.size() >= kMaxRecycledMaps) return;
+  if (map->arena_.capacity() > kMaxRecycledArenaBytes || map->entries_.capacity() > kMaxRecycledEntries) return;
+  map->clear();
+  t_recycled_maps.push_back(std::move(map));
+}
+
 }  // namespace weir::http

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <memory>
 #include <vector>
 
 namespace weir::http {
@@ -199,6 +200,15 @@ class HeaderMap {
 
   // Pre-sizes storage (the parser knows the block size up front).
   void reserve(size_t entries, size_t bytes);
+
+  // Per-thread reuse of heap maps and their storage, so a request's header
+  // maps cost no allocation in the steady state. adopt() returns a heap map
+  // holding `parsed`'s headers and leaves `parsed` empty but holding the
+  // storage of a recycled map (a codec's next message parses into it);
+  // recycle() takes a map back when its stream is done. Maps whose storage
+  // grew large are freed instead of kept.
+  static std::unique_ptr<HeaderMap> adopt(HeaderMap&& parsed);
+  static void recycle(std::unique_ptr<HeaderMap> map);
 
  private:
   static constexpr uint32_t kNoEntry = 0xffffffff;

@@ -436,7 +436,7 @@ void HttpConnectionManager::onHeaders(http::HeaderMap&& headers, bool end_stream
   }
   if (end_stream) s.info_.last_downstream_rx_byte_received = sinceStart(s.info_);
 
-  s.manager_.decodeHeaders(std::make_unique<http::HeaderMap>(std::move(headers)), end_stream);
+  s.manager_.decodeHeaders(http::HeaderMap::adopt(std::move(headers)), end_stream);
 }
 
 void HttpConnectionManager::onBody(std::string_view chunk) {

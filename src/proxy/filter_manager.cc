@@ -172,7 +172,11 @@ FilterManager::FilterManager(FilterManagerCallbacks& callbacks, StreamInfo& stre
       decoder_limit_(buffer_limit),
       encoder_limit_(buffer_limit) {}
 
-FilterManager::~FilterManager() { destroyFilters(); }
+FilterManager::~FilterManager() {
+  destroyFilters();
+  http::HeaderMap::recycle(std::move(request_headers_));
+  http::HeaderMap::recycle(std::move(response_headers_));
+}
 
 void FilterManager::createFilterChain(const std::vector<FilterChainEntry>& chain) {
   // Runs once per request: for the usual chain (each factory adds one

@@ -452,7 +452,7 @@ void ActiveClient::flushBody(bool end_stream) {
 void ActiveClient::onHeaders(http::HeaderMap&& headers, bool end_stream) {
   if (response_ == nullptr) return;
   const auto& info = parser_.messageInfo();
-  auto map = std::make_unique<http::HeaderMap>(std::move(headers));
+  auto map = http::HeaderMap::adopt(std::move(headers));
   map->remove(http::KnownHeader::kConnection);
   map->remove(http::KnownHeader::kKeepAlive);
   map->remove(http::KnownHeader::kProxyConnection);

@@ -193,5 +193,42 @@ TEST(HeaderMapTest, LongUnknownNamesWork) {
   EXPECT_EQ(h.at(0).name, std::string(300, 'n'));
 }
 
+TEST(HeaderMapTest, AdoptAndRecycleReuseMapsAndTheirStorage) {
+  // The first adopt has nothing recycled: it moves the parsed map out.
+  HeaderMap parsed{{":method", "GET"}, {"host", "a"}, {"x-one", "1"}};
+  auto first = HeaderMap::adopt(std::move(parsed));
+  EXPECT_EQ(first->getOr("x-one"), "1");
+  EXPECT_EQ(first->size(), 3u);
+  parsed.clear();
+  parsed.reserve(16, 512);
+  HeaderMap* const first_address = first.get();
+  HeaderMap::recycle(std::move(first));
+
+  // The next adopt hands back the recycled map with the new headers, and
+  // leaves the parser's map empty, holding the recycled storage.
+  parsed.add("x-two", "2");
+  auto second = HeaderMap::adopt(std::move(parsed));
+  EXPECT_EQ(second.get(), first_address);
+  EXPECT_EQ(second->size(), 1u);
+  EXPECT_EQ(second->getOr("x-two"), "2");
+  EXPECT_FALSE(second->has("x-one"));
+  EXPECT_FALSE(second->has(KnownHeader::kHost));
+  EXPECT_TRUE(parsed.empty());
+  EXPECT_FALSE(parsed.has("x-one"));
+  EXPECT_EQ(parsed.byteSize(), 0u);
+  parsed.add("x-three", "3");
+  EXPECT_EQ(parsed.getOr("x-three"), "3");
+
+  // A map whose storage grew large is freed, not kept.
+  HeaderMap big;
+  big.add("x-big", std::string(64 * 1024, 'b'));
+  HeaderMap::recycle(std::make_unique<HeaderMap>(std::move(big)));
+  HeaderMap::recycle(nullptr);
+  HeaderMap next{{"x-four", "4"}};
+  auto third = HeaderMap::adopt(std::move(next));
+  EXPECT_EQ(third->getOr("x-four"), "4");
+  EXPECT_EQ(third->getOr("x-big"), "");
+}
+
 }  // namespace
 }  // namespace weir::http
