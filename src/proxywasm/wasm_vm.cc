@@ -1,5 +1,7 @@
 #include "proxywasm/wasm_vm.h"
 
+#include <algorithm>
+
 #include "base/logging.h"
 #include "base/stats.h"
 #include "proxywasm/host_functions.h"
@@ -251,9 +253,36 @@ void WasmVm::shutdown() {
   }
 }
 
+namespace {
+template <typename Vec>
+auto contextSlot(Vec& contexts, uint32_t id) {
+  return std::lower_bound(contexts.begin(), contexts.end(), id,
+                          [](const auto& entry, uint32_t key) { return entry.first < key; });
+}
+}  // namespace
+
+void WasmVm::addContext(Context& ctx) {
+  const uint32_t id = ctx.id();
+  if (contexts_.empty() || contexts_.back().first < id) {
+    contexts_.emplace_back(id, &ctx);
+    return;
+  }
+  auto it = contextSlot(contexts_, id);
+  if (it != contexts_.end() && it->first == id) {
+    it->second = &ctx;
+  } else {
+    contexts_.insert(it, {id, &ctx});
+  }
+}
+
+void WasmVm::removeContext(uint32_t id) {
+  auto it = contextSlot(contexts_, id);
+  if (it != contexts_.end() && it->first == id) contexts_.erase(it);
+}
+
 Context* WasmVm::findContext(uint32_t id) {
-  auto it = contexts_.find(id);
-  return it == contexts_.end() ? nullptr : it->second;
+  auto it = contextSlot(contexts_, id);
+  return it != contexts_.end() && it->first == id ? it->second : nullptr;
 }
 
 Context& WasmVm::activeContext() {

@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,8 +134,8 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
 
   // --- contexts ---
   uint32_t allocateContextId() { return next_context_id_++; }
-  void addContext(Context& ctx) { contexts_[ctx.id()] = &ctx; }
-  void removeContext(uint32_t id) { contexts_.erase(id); }
+  void addContext(Context& ctx);
+  void removeContext(uint32_t id);
   Context* findContext(uint32_t id);
   // What host functions act on: the effective context if set, else the one
   // whose callback runs, else the VM context.
@@ -230,7 +229,10 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   std::array<std::shared_ptr<wasm::runtime::Function>, static_cast<size_t>(Callback::kCount)> callbacks_{};
 
   Context vm_context_;
-  std::map<uint32_t, Context*> contexts_;
+  // Live contexts by id, sorted. Ids grow, so a new stream appends and the
+  // list stays as long as the streams in flight: no node allocated per
+  // stream as a std::map would.
+  std::vector<std::pair<uint32_t, Context*>> contexts_;
   std::vector<std::unique_ptr<RootContext>> roots_;
   uint32_t next_context_id_ = 1;
   Context* current_ = nullptr;

@@ -10,18 +10,22 @@ void CallWatchdog::Slot::arm(int64_t now_ns, std::chrono::nanoseconds budget) {
   // A stale interrupt cannot exist here (disarm() clears it), but a VM
   // interrupted for another reason must not carry it into this callback.
   instance_->clearInterrupt();
-  deadline_ns_.store(now_ns + budget.count(), std::memory_order_relaxed);
+  deadline_ns_.store(now_ns + budget.count(), std::memory_order_release);
 }
 
 bool CallWatchdog::Slot::disarm() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  deadline_ns_.store(0, std::memory_order_relaxed);
-  const bool fired = fired_;
-  if (fired) {
-    fired_ = false;
-    instance_->clearInterrupt();
+  int64_t state = deadline_ns_.load(std::memory_order_acquire);
+  for (;;) {
+    if (state == kFiring) {  // the watchdog is inside interrupt(): let it finish
+      std::this_thread::yield();
+      state = deadline_ns_.load(std::memory_order_acquire);
+      continue;
+    }
+    if (deadline_ns_.compare_exchange_weak(state, 0, std::memory_order_acq_rel, std::memory_order_acquire)) break;
   }
-  return fired;
+  if (state != kFired) return false;
+  instance_->clearInterrupt();
+  return true;
 }
 
 CallWatchdog& CallWatchdog::global() {
@@ -73,12 +77,12 @@ void CallWatchdog::scan(int64_t now_ns) {
   // Called with mutex_ held, so no slot goes away while it is looked at.
   for (const Entry& e : slots_) {
     Slot* s = e.slot;
-    const int64_t deadline = s->deadline_ns_.load(std::memory_order_relaxed);
-    if (deadline == 0 || deadline > now_ns) continue;
-    std::lock_guard<std::mutex> slot_lock(s->mutex_);
-    if (s->deadline_ns_.load(std::memory_order_relaxed) == 0 || s->fired_) continue;
-    s->fired_ = true;
+    int64_t deadline = s->deadline_ns_.load(std::memory_order_acquire);
+    if (deadline <= 0 || deadline > now_ns) continue;
+    // Fails when the callback ended (or a new one started) meanwhile.
+    if (!s->deadline_ns_.compare_exchange_strong(deadline, Slot::kFiring, std::memory_order_acq_rel)) continue;
     s->instance_->interrupt();
+    s->deadline_ns_.store(Slot::kFired, std::memory_order_release);
   }
 }
 

@@ -6,10 +6,11 @@
 // outermost callback and disarmed when it returns; one process-wide thread
 // scans the armed slots and interrupts the ones past their deadline.
 //
-// The hot path is two atomic stores and an uncontended mutex: arm() stores
-// the deadline, disarm() clears it under the slot's mutex, and the watchdog
-// interrupts only under that mutex while the deadline is still set, so an
-// interrupt can never land on a later callback.
+// The hot path is one atomic store and one compare-and-swap: arm() stores
+// the deadline, disarm() swaps it for 0. The watchdog claims an expired
+// deadline by swapping it for kFiring, interrupts, then stores kFired;
+// disarm() waits out kFiring, so an interrupt can never land on a later
+// callback, and reports kFired as a deadline hit.
 #pragma once
 
 #include <atomic>
@@ -42,10 +43,12 @@ class CallWatchdog {
 
    private:
     friend class CallWatchdog;
-    std::mutex mutex_;
+    static constexpr int64_t kFiring = -1;
+    static constexpr int64_t kFired = -2;
+    // 0: no callback running; > 0: the running callback's deadline;
+    // kFiring / kFired: the watchdog claimed it.
     std::atomic<int64_t> deadline_ns_{0};
     wasm::runtime::Instance* instance_;
-    bool fired_ = false;
   };
 
   static CallWatchdog& global();
