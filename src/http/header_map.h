@@ -25,11 +25,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <memory>
 #include <vector>
 
 namespace weir::http {

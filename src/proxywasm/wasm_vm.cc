@@ -263,11 +263,7 @@ auto contextSlot(Vec& contexts, uint32_t id) {
 
 void WasmVm::addContext(Context& ctx) {
   const uint32_t id = ctx.id();
-  if (contexts_.empty() || contexts_.back().first < id) {
-    contexts_.emplace_back(id, &ctx);
-    return;
-  }
-  auto it = contextSlot(contexts_, id);
+  auto it = contextSlot(contexts_, id);  // the end for a new stream: ids grow
   if (it != contexts_.end() && it->first == id) {
     it->second = &ctx;
   } else {
