@@ -5,7 +5,9 @@
 # wasm32-wasi, emits the generated C with `weir wasm compile --emit-c`, and
 # compiles variants of it with the tier's fixed flags, each installed in a
 # private cache under the key weir looks up (object + .sha256 sidecar), then
-# runs `weir wasm run --engine aot` on each and prints CPU seconds:
+# runs `weir wasm run --engine aot` on each and prints CPU seconds, after the
+# native gcc -O2 build and the same without auto-vectorization (native-novec:
+# the compiled tier gets scalar Wasm, so this is the scalar baseline):
 #   full        what weir ships by default: guard pages (no per-access bounds
 #               check), entry checks, loop polls
 #   explicit    full with explicit bounds checks (MemoryChecks::kExplicit,
@@ -14,7 +16,10 @@
 #   no-poll     no fuel/interrupt poll at loop headers and function entry
 #   no-entry    no depth/native-stack check at function entry (nor poll)
 #   bare        neither of the two (guard pages still on)
-# no-poll, no-entry and bare are unsafe and exist only here.
+#   no-force    full without the empty asm that keeps every load (a load whose
+#               value is unused must still trap out of bounds)
+# no-poll, no-entry, bare and no-force are unsafe and exist only here.
+# VARIANTS="full O3" picks a subset.
 set -euo pipefail
 build=$(cd "$1" && pwd); name=$2; iters=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +31,7 @@ export WEIR_AOT_CACHE_DIR="$work/cache"
 clang --target=wasm32-wasi -O2 ${WASM_FLAGS--mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals} \
   -fuse-ld=lld -o "$work/$name.wasm" "$here/$name.c"
 gcc -O2 -o "$work/$name.native" "$here/$name.c"
+gcc -O2 -fno-tree-vectorize -o "$work/$name.native-novec" "$here/$name.c"
 so=$("$weir" wasm compile --emit-c "$work/c" "$work/$name.wasm" | sed -n 's/^[a-z]*: //p')
 # The explicitly checked build is generated differently (no direct memory
 # base): emit it as weir builds it. It runs fine on a guarded memory.
@@ -33,9 +39,11 @@ mkdir -p "$work/c-explicit"
 WEIR_AOT_BOUNDS_CHECKS=explicit "$weir" wasm compile --emit-c "$work/c-explicit" "$work/$name.wasm" >/dev/null
 [ -f "$so" ] || { echo "no cached object at $so" >&2; exit 1; }
 cpu() { /usr/bin/time -f '%U %S' -o "$work/.t" "$@" >"$work/.out" 2>&1; awk '{ printf "%.2f", $1 + $2 }' "$work/.t"; }
-printf '%-10s %8s %s\n' variant "cpu s" checksum
-printf '%-10s %8s %s\n' native "$(cpu "$work/$name.native" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
-for v in full explicit O3 no-poll no-entry bare; do
+printf '%-12s %8s %s\n' variant "cpu s" checksum
+for n in native native-novec; do
+  printf '%-12s %8s %s\n' $n "$(cpu "$work/$name.$n" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
+done
+for v in ${VARIANTS:-full explicit O3 no-poll no-entry bare no-force}; do
   d="$work/$v"
   if [ "$v" = explicit ]; then cp -r "$work/c-explicit" "$d"; else cp -r "$work/c" "$d"; fi
   case $v in
@@ -44,10 +52,13 @@ for v in full explicit O3 no-poll no-entry bare; do
   case $v in
     no-entry|bare) sed -i 's/^#define WEIR_ENTRY_CHECK(env) .*$/#define WEIR_ENTRY_CHECK(env) do { ++(env)->depth; } while (0)\n#define WEIR_ENTRY_CHECK_UNUSED(env) \\/' "$d/module.c" ;;
   esac
+  if [ "$v" = no-force ]; then
+    sed -i 's/^#define WEIR_FORCE_READ_\(INT\|FLOAT\)(v) .*$/#define WEIR_FORCE_READ_\1(v)/' "$d/module.c"
+  fi
   opt=-O2; [ "$v" = O3 ] && opt=-O3
   (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
      -o module.so module.c -lm)
   cp "$d/module.so" "$so"; sha256sum "$so" | cut -d' ' -f1 >"$so.sha256"
-  printf '%-10s %8s %s\n' "$v" "$(cpu "$weir" wasm run --engine aot "$work/$name.wasm" "$iters")" \
+  printf '%-12s %8s %s\n' "$v" "$(cpu "$weir" wasm run --engine aot "$work/$name.wasm" "$iters")" \
     "$(sed -n 's/.*checksum=//p' "$work/.out")"
 done
