@@ -54,6 +54,8 @@ for v in ${VARIANTS:-full explicit O3 no-poll no-entry bare no-force}; do
   esac
   if [ "$v" = no-force ]; then
     sed -i 's/^#define WEIR_FORCE_READ_\(INT\|FLOAT\)(v) .*$/#define WEIR_FORCE_READ_\1(v)/' "$d/module.c"
+    grep -q '^#define WEIR_FORCE_READ_INT(v)$' "$d/module.c" \
+      || { echo "no-force: WEIR_FORCE_READ_INT not found in the generated C" >&2; exit 1; }
   fi
   opt=-O2; [ "$v" = O3 ] && opt=-O3
   (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
