@@ -34,7 +34,7 @@ struct FilterManager::ActiveFilter : public virtual StreamFilterCallbacks {
 
   FilterManager& manager;
   size_t index;
-  std::string name;
+  std::string_view name;  // points into the FilterChainEntry (see createFilterChain)
 };
 
 struct FilterManager::ActiveDecoderFilter : public ActiveFilter, public StreamDecoderFilterCallbacks {

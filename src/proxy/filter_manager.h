@@ -71,7 +71,10 @@ class FilterManager {
   FilterManager(const FilterManager&) = delete;
   FilterManager& operator=(const FilterManager&) = delete;
 
-  // Instantiates the per-stream filters (decode order = chain order).
+  // Instantiates the per-stream filters (decode order = chain order). The
+  // filters keep views of the entries' names, so `chain` must outlive this
+  // manager (the connection manager's stream holds the config snapshot that
+  // owns it); copying each name per request showed up in the profile.
   void createFilterChain(const std::vector<FilterChainEntry>& chain);
   // Inline room for the usual chain (a few filters and the router), so
   // building it costs no vector allocations per request.

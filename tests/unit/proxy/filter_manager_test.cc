@@ -99,11 +99,11 @@ class FilterManagerTest : public ::testing::Test {
 
   void build(uint32_t limit = 1024) {
     manager_ = std::make_unique<FilterManager>(codec_, info_, 1, limit);
-    std::vector<FilterChainEntry> chain;
-    chain.push_back({"a", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(a_); }, false});
-    chain.push_back({"b", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(b_); }, false});
-    chain.push_back({"t", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(t_); }, true});
-    manager_->createFilterChain(chain);
+    chain_.clear();
+    chain_.push_back({"a", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(a_); }, false});
+    chain_.push_back({"b", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(b_); }, false});
+    chain_.push_back({"t", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(t_); }, true});
+    manager_->createFilterChain(chain_);
   }
   std::unique_ptr<http::HeaderMap> request() {
     auto h = std::make_unique<http::HeaderMap>();
@@ -119,6 +119,7 @@ class FilterManagerTest : public ::testing::Test {
   std::shared_ptr<Recorder> a_ = std::make_shared<Recorder>("A", trace_);
   std::shared_ptr<Recorder> b_ = std::make_shared<Recorder>("B", trace_);
   std::shared_ptr<Responder> t_ = std::make_shared<Responder>(trace_);
+  std::vector<FilterChainEntry> chain_;  // outlives manager_, which keeps views of its names
   std::unique_ptr<FilterManager> manager_;
 };
 
@@ -200,9 +201,9 @@ TEST_F(FilterManagerTest, LocalReplyFromDecodeHeadersSkipsLaterFilters) {
   };
   manager_ = std::make_unique<FilterManager>(codec_, info_, 1, 1024);
   auto replier = std::make_shared<Replier>();
-  manager_->createFilterChain(
-      {{"r", [&](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(replier); }, false},
-       {"t", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(t_); }, true}});
+  chain_ = {{"r", [&](FilterChainFactoryCallbacks& cb) { cb.addStreamFilter(replier); }, false},
+            {"t", [this](FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(t_); }, true}};
+  manager_->createFilterChain(chain_);
   manager_->decodeHeaders(request(), true);
   EXPECT_EQ(codec_.status, 403);
   EXPECT_EQ(codec_.body, "denied");

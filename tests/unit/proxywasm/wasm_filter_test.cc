@@ -68,12 +68,11 @@ class TestStream : public proxy::FilterManagerCallbacks {
       : dispatcher_(dispatcher), manager_(*this, info_, ++next_id_, 1 << 20) {
     responder_ = std::make_shared<Responder>(std::move(upstream_body));
     auto responder = responder_;
-    std::vector<proxy::FilterChainEntry> chain;
-    chain.push_back({"envoy.filters.http.wasm", std::move(wasm), false});
-    chain.push_back({"responder",
-                     [responder](proxy::FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(responder); },
-                     true});
-    manager_.createFilterChain(chain);
+    chain_.push_back({"envoy.filters.http.wasm", std::move(wasm), false});
+    chain_.push_back({"responder",
+                      [responder](proxy::FilterChainFactoryCallbacks& cb) { cb.addStreamDecoderFilter(responder); },
+                      true});
+    manager_.createFilterChain(chain_);
   }
   ~TestStream() override { manager_.destroyFilters(); }
 
@@ -124,6 +123,7 @@ class TestStream : public proxy::FilterManagerCallbacks {
   static inline uint64_t next_id_ = 0;
   event::Dispatcher& dispatcher_;
   proxy::StreamInfo info_;
+  std::vector<proxy::FilterChainEntry> chain_;  // outlives manager_, which keeps views of its names
   proxy::FilterManager manager_;
 };
 
