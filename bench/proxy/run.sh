@@ -11,8 +11,13 @@
 #     (all threads) from /proc/PID/stat before and after the measured run,
 #     divided by the requests wrk completed;
 #   - ratios to nginx, and the idle RSS of a one-worker weir.
-# Environment: DURATION (s, default 10), WARMUP (s, default 2), CONNECTIONS (32),
-# THREADS (wrk threads, 1).
+# The three proxies are measured ROUNDS times, interleaved (weir, nginx,
+# haproxy, weir, ...; each round its own warm-up and its own CPU ticks before
+# and after that round's wrk), since the machine is shared and noisy. One line
+# per round and proxy is printed, with weir's cpu/nginx ratio of that round,
+# then the table of the per-proxy medians with ratios to nginx's medians.
+# Environment: DURATION (s per round, default 10), WARMUP (s, default 2),
+# CONNECTIONS (32), THREADS (wrk threads, 1), ROUNDS (3).
 set -euo pipefail
 
 build=${1:-build}
@@ -26,6 +31,8 @@ duration=${DURATION:-10}
 warmup=${WARMUP:-2}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-1}
+rounds=${ROUNDS:-3}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive integer" >&2; exit 1; }
 clk_tck=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/weir-bench-proxy.XXXXXX)
 pids=()
@@ -164,55 +171,80 @@ hap_pid=$!
 pids+=($hap_pid)
 wait_port "$hap_port"
 
-run_one() {  # name pid port
-  local name=$1 pid=$2 port=$3
+run_one() {  # name pid port round
+  local name=$1 pid=$2 port=$3 round=$4
   taskset -c 1 wrk -t"$threads" -c"$connections" -d"${warmup}s" "http://127.0.0.1:$port/" > /dev/null
   local before after
   before=$(cpu_ticks "$pid")
   taskset -c 1 wrk -t"$threads" -c"$connections" -d"${duration}s" --latency \
-    "http://127.0.0.1:$port/" > "$work/wrk-$name.txt"
+    "http://127.0.0.1:$port/" > "$work/wrk-$name-$round.txt"
   after=$(cpu_ticks "$pid")
-  echo "$name $before $after" >> "$work/cpu.txt"
+  echo "$round $name $before $after" >> "$work/cpu.txt"
 }
 
 : > "$work/cpu.txt"
-run_one weir "$weir_pid" "$weir_port"
-run_one nginx "$ngx_pid" "$ngx_port"
-run_one haproxy "$hap_pid" "$hap_port"
+for round in $(seq 1 "$rounds"); do
+  run_one weir "$weir_pid" "$weir_port" "$round"
+  run_one nginx "$ngx_pid" "$ngx_port" "$round"
+  run_one haproxy "$hap_pid" "$hap_port" "$round"
+done
 kill -0 "$weir_pid" 2>/dev/null || { echo "weir died during the run:" >&2; cat "$work/weir.log" >&2; exit 1; }
 
-python3 - "$work" "$clk_tck" "$weir_idle_rss" "$duration" "$connections" "$threads" <<'PY'
-import re, sys
+python3 - "$work" "$clk_tck" "$weir_idle_rss" "$duration" "$connections" "$threads" "$rounds" <<'PY'
+import re, statistics, sys
 work, clk_tck, idle_rss, duration, conns, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+rounds = int(sys.argv[7])
+names = ("weir", "nginx", "haproxy")
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     x = float(m.group(1))
     return {"us": x / 1000, "ms": x, "s": x * 1000}[m.group(2)]
-rows = {}
-cpu = {l.split()[0]: (int(l.split()[1]), int(l.split()[2])) for l in open(work + "/cpu.txt")}
-for name in ("weir", "nginx", "haproxy"):
-    text = open("%s/wrk-%s.txt" % (work, name)).read()
-    reqs = int(re.search(r"(\d+) requests in", text).group(1))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = ms(re.search(r"\s50%\s+(\S+)", text).group(1))
-    p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    sock_err = re.search(r"Socket errors: (.*)", text)
-    b, a = cpu[name]
-    us_per_req = (a - b) * 1e6 / clk_tck / max(reqs, 1)
-    rows[name] = dict(rps=rps, p50=p50, p99=p99, cpu=us_per_req, reqs=reqs,
-                      errors=int(errors.group(1)) if errors else 0,
-                      sock=sock_err.group(1) if sock_err else "")
-print("proxy benchmark: wrk -t%s -c%s -d%ss keep-alive, proxy on CPU 0, wrk+upstream on CPU 1"
-      % (threads, conns, duration))
+cpu = {}
+for l in open(work + "/cpu.txt"):
+    rnd, name, b, a = l.split()
+    cpu[(int(rnd), name)] = (int(b), int(a))
+# per[name] = one dict per round
+per = {name: [] for name in names}
+for rnd in range(1, rounds + 1):
+    for name in names:
+        text = open("%s/wrk-%s-%d.txt" % (work, name, rnd)).read()
+        reqs = int(re.search(r"(\d+) requests in", text).group(1))
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+        p50 = ms(re.search(r"\s50%\s+(\S+)", text).group(1))
+        p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        sock_err = re.search(r"Socket errors: (.*)", text)
+        b, a = cpu[(rnd, name)]
+        us_per_req = (a - b) * 1e6 / clk_tck / max(reqs, 1)
+        per[name].append(dict(rps=rps, p50=p50, p99=p99, cpu=us_per_req, reqs=reqs,
+                              errors=int(errors.group(1)) if errors else 0,
+                              sock=sock_err.group(1) if sock_err else ""))
+print("proxy benchmark: wrk -t%s -c%s -d%ss keep-alive, proxy on CPU 0, wrk+upstream on CPU 1, "
+      "%d interleaved round%s" % (threads, conns, duration, rounds, "" if rounds == 1 else "s"))
+print("%-5s %-8s %12s %9s %9s %12s" % ("round", "proxy", "requests/s", "p50 ms", "p99 ms", "CPU us/req"))
+met = 0
+for i in range(rounds):
+    for name in names:
+        r = per[name][i]
+        print("%-5d %-8s %12.0f %9.3f %9.3f %12.2f" % (i + 1, name, r["rps"], r["p50"], r["p99"], r["cpu"]))
+        if r["errors"] or r["sock"]:
+            print("      %s: non-2xx responses %d; socket errors: %s" % (name, r["errors"], r["sock"] or "none"))
+    ratio = per["weir"][i]["cpu"] / per["nginx"][i]["cpu"] if per["nginx"][i]["cpu"] > 0 else float("inf")
+    met += ratio <= 1.0
+    print("%-5d weir cpu/nginx %.2f" % (i + 1, ratio))
+print("weir cpu/nginx <= 1.00 in %d of %d rounds" % (met, rounds))
+print()
+med = {name: {k: statistics.median(r[k] for r in per[name]) for k in ("rps", "p50", "p99", "cpu")}
+       for name in names}
+print("medians of %d round%s:" % (rounds, "" if rounds == 1 else "s"))
 print("%-8s %12s %9s %9s %12s %10s %10s" % ("proxy", "requests/s", "p50 ms", "p99 ms",
                                              "CPU us/req", "rps/nginx", "cpu/nginx"))
-n = rows["nginx"]
-for name in ("weir", "nginx", "haproxy"):
-    r = rows[name]
+n = med["nginx"]
+def div(a, b):
+    return a / b if b > 0 else float("inf")
+for name in names:
+    r = med[name]
     print("%-8s %12.0f %9.3f %9.3f %12.2f %10.2f %10.2f" % (
-        name, r["rps"], r["p50"], r["p99"], r["cpu"], r["rps"] / n["rps"], r["cpu"] / n["cpu"]))
-    if r["errors"] or r["sock"]:
-        print("   %s: non-2xx responses %d; socket errors: %s" % (name, r["errors"], r["sock"] or "none"))
+        name, r["rps"], r["p50"], r["p99"], r["cpu"], div(r["rps"], n["rps"]), div(r["cpu"], n["cpu"])))
 print("weir idle RSS (1 worker): %.1f MB" % (idle_rss / 1024.0))
 PY

@@ -15,14 +15,18 @@
 #               is ~100x slower than native,
 # checks that every engine's checksum matches native's for the same iteration count,
 # and prints CPU seconds (user+sys), per-iteration ratios to native and their
-# geometric means.
+# geometric means. Each program's runs are repeated REPS times, interleaved
+# (native, weir, weir-aot, wasm-interp, native, ...), and the minimum per
+# (program, engine) is reported and used for the ratios: on a shared machine
+# noise only adds time. Every repetition's checksum is checked.
 #
 # --callgrind: instruction counts (valgrind --tool=callgrind) instead of times, with
 #              ITERATIONS/CG_DIV iterations (wasm-interp: /CG_DIV/WABT_DIV).
 # --quick:     a tenth of the iterations (smoke run).
 # --aot-only:  native and the compiled tier only (no interpreters): comparing
 #              builds of the tier, e.g. WEIR_AOT_BOUNDS_CHECKS=explicit vs guard.
-# Environment: WABT_DIV (default 50), CG_DIV (default 100), CC_NATIVE (gcc),
+# Environment: REPS (default 3; 1 with --callgrind, whose counts are exact),
+#              WABT_DIV (default 50), CG_DIV (default 100), CC_NATIVE (gcc),
 #              CC_WASM (clang), WASM_FLAGS (Wasm features, default
 #              "-mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals":
 #              what LLVM 20's default target CPU enables for C code; clang 14's
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     --callgrind) callgrind=1 ;;
     --aot-only) aot_only=1 ;;
     --only) shift; only=${1:-} ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) build=$1 ;;
   esac
   shift
@@ -53,6 +57,7 @@ out="$build/bench-wasm"
 mkdir -p "$out"
 
 wabt_div=${WABT_DIV:-50}
+reps=${REPS:-$( [ "$callgrind" = 1 ] && echo 1 || echo 3)}
 cg_div=${CG_DIV:-100}
 cc_native=${CC_NATIVE:-gcc}
 cc_wasm=${CC_WASM:-clang}
@@ -62,6 +67,7 @@ wasm_flags=${WASM_FLAGS--mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable
 programs="coremark:50000 matmul:2000 sha256:4000 strparse:28000 fib:1200 memops:4000"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$reps')"
 
 # ---- tools ------------------------------------------------------------------------
 
@@ -158,6 +164,23 @@ wabt_checksum_of() {
 is_number() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 # ratio A_per_iter / B_per_iter: ratio VALUE_A ITERS_A VALUE_B ITERS_B
 ratio() { awk -v a="$1" -v na="$2" -v b="$3" -v nb="$4" 'BEGIN { if (b <= 0 || a <= 0) print "-"; else printf "%.2f", (a / na) / (b / nb) }'; }
+# min_of A B → the smaller of two numbers, printed as given ("n/a" for A means none yet).
+min_of() { if is_number "$1"; then awk -v a="$1" -v b="$2" 'BEGIN { print (b + 0 < a + 0) ? b : a }'; else echo "$2"; fi; }
+
+# One engine's repetitions for the current program: val[E] is the minimum so far
+# (or the first failure, "FAIL(rc=N)"), bad[E] the first wrong checksum or failure.
+declare -A val bad
+take() {  # ENGINE VALUE CHECKSUM WANT
+  local e=$1 v=$2 got=$3 want=$4
+  [ -n "${bad[$e]:-}" ] && return
+  if ! is_number "$v"; then
+    val[$e]=$v; bad[$e]=${got:-none}
+  elif [ "$got" != "$want" ]; then
+    val[$e]=$(min_of "${val[$e]}" "$v"); bad[$e]=${got:-none}
+  else
+    val[$e]=$(min_of "${val[$e]}" "$v")
+  fi
+}
 
 # ---- run ------------------------------------------------------------------------------
 
@@ -171,6 +194,7 @@ if [ "$have_wabt" = 1 ]; then
 else
   echo "wasm-interp: not available"
 fi
+echo "each value: min of $reps interleaved run$( [ "$reps" = 1 ] || echo s) (native, then each engine, per repetition)"
 echo
 
 printf '%-9s %8s %12s %12s %8s %12s %8s %12s %12s %8s  %s\n' program iters "native $unit" "weir $unit" weir/nat \
@@ -180,6 +204,22 @@ aot_ratios=()
 compile_lines=()
 wabt_ratios=()
 status=0
+
+# The ratio of one engine to native for this program (sets ${engine}_r and
+# appends to ${engine}_ratios), or a MISMATCH note and a failing status.
+judge() {  # engine engine_iters [mismatch_suffix]
+  local e=$1 it=$2 r
+  local -n ratios_ref=${e}_ratios
+  if [ -z "${bad[$e]:-}" ]; then
+    r=$(ratio "${val[$e]}" "$it" "$native_v" "$iters")
+    ratios_ref+=("$r")
+    printf -v "${e}_r" '%s' "$r"
+    notes+=" $e=ok"
+  else
+    notes+=" $e=MISMATCH(${bad[$e]}${3:-})"
+    status=1
+  fi
+}
 for entry in $programs; do
   name=${entry%%:*}
   iters=${entry##*:}
@@ -189,30 +229,17 @@ for entry in $programs; do
   wabt_iters=$(( iters / wabt_div > 0 ? iters / wabt_div : 1 ))
 
   build_native "$name"
-  native_v=$(measure "$out/$name.native.out" "$out/$name.native" "$iters")
-  native_sum=$(checksum_of "$out/$name.native.out")
-  notes="native=$native_sum"
-
-  weir_v="n/a"; weir_r="-"
-  aot_v="n/a"; aot_r="-"
-  wabt_v="n/a"; wabt_r="-"
+  val=([native]=n/a [weir]=n/a [aot]=n/a [wabt]=n/a)
+  bad=()
+  run_weir=0; run_aot=0; run_wabt=0
+  native_sum=""
   if [ "$have_wasm_cc" = 1 ]; then
     build_wasm "$name"
-    if [ "$have_weir" = 1 ] && [ "$aot_only" = 0 ]; then
-      weir_v=$(measure "$out/$name.weir.out" "$weir_bin" wasm run "$out/$name.wasm" "$iters")
-      weir_sum=$(checksum_of "$out/$name.weir.out")
-      if [ "$weir_sum" = "$native_sum" ] && is_number "$weir_v"; then
-        weir_r=$(ratio "$weir_v" "$iters" "$native_v" "$iters")
-        weir_ratios+=("$weir_r")
-        notes+=" weir=ok"
-      else
-        notes+=" weir=MISMATCH(${weir_sum:-none})"
-        status=1
-      fi
-    fi
+    [ "$have_weir" = 1 ] && [ "$aot_only" = 0 ] && run_weir=1
     if [ "$have_aot" = 1 ]; then
+      run_aot=1
       # Compile time is measured apart (wall and CPU seconds of the compile
-      # command, which waits for wasm2c and cc), never inside the run.
+      # command, which waits for wasm2c and cc), once, never inside the runs.
       start=$(date +%s.%N)
       /usr/bin/time -f '%U %S' -o "$out/.ctime" "$weir_bin" wasm compile "$out/$name.wasm" \
         >"$out/$name.compile.out" 2>&1
@@ -220,39 +247,57 @@ for entry in $programs; do
       csize=$(stat -c %s "$out/$name.wasm")
       ccpu=$(awk '{ printf "%.2f", $1 + $2 }' "$out/.ctime")
       compile_lines+=("$(printf '%-9s %9s %10.2f %10s' "$name" "$((csize / 1024)) KiB" "$(echo "$end - $start" | bc)" "$ccpu")")
-      aot_v=$(measure "$out/$name.aot.out" "$weir_bin" wasm run --engine aot "$out/$name.wasm" "$iters")
-      aot_sum=$(checksum_of "$out/$name.aot.out")
-      if [ "$aot_sum" = "$native_sum" ] && is_number "$aot_v"; then
-        aot_r=$(ratio "$aot_v" "$iters" "$native_v" "$iters")
-        aot_ratios+=("$aot_r")
-        notes+=" aot=ok"
-      else
-        notes+=" aot=MISMATCH(${aot_sum:-none})"
-        status=1
-      fi
     fi
     if [ "$have_wabt" = 1 ]; then
+      run_wabt=1
       # The reference checksum for a different iteration count comes from native.
       "$out/$name.native" "$wabt_iters" >"$out/$name.native-small.out"
       want=$(checksum_of "$out/$name.native-small.out")
-      if [ "$wabt_mode" = wasi ]; then
-        wabt_v=$(measure "$out/$name.wabt.out" wasm-interp --wasi "$out/$name.wasm" -- "$wabt_iters")
-        wabt_sum=$(checksum_of "$out/$name.wabt.out")
-      else
-        module=$(build_wasm_export "$name" "$wabt_iters")
-        wabt_v=$(measure "$out/$name.wabt.out" wasm-interp "$module" --run-all-exports)
-        wabt_sum=$(wabt_checksum_of "$out/$name.wabt.out")
-      fi
-      if [ "$wabt_sum" = "$want" ] && is_number "$wabt_v"; then
-        wabt_r=$(ratio "$wabt_v" "$wabt_iters" "$native_v" "$iters")
-        wabt_ratios+=("$wabt_r")
-        notes+=" wabt=ok"
-      else
-        notes+=" wabt=MISMATCH(${wabt_sum:-none} want $want)"
-        status=1
-      fi
+      [ "$wabt_mode" = wasi ] || module=$(build_wasm_export "$name" "$wabt_iters")
     fi
   fi
+
+  for rep in $(seq 1 "$reps"); do
+    v=$(measure "$out/$name.native.out" "$out/$name.native" "$iters")
+    sum=$(checksum_of "$out/$name.native.out")
+    # The first repetition's checksum is the reference; later ones must repeat it.
+    [ "$rep" = 1 ] && native_sum=$sum
+    take native "$v" "$sum" "$native_sum"
+    if [ "$run_weir" = 1 ]; then
+      v=$(measure "$out/$name.weir.out" "$weir_bin" wasm run "$out/$name.wasm" "$iters")
+      take weir "$v" "$(checksum_of "$out/$name.weir.out")" "$native_sum"
+    fi
+    if [ "$run_aot" = 1 ]; then
+      v=$(measure "$out/$name.aot.out" "$weir_bin" wasm run --engine aot "$out/$name.wasm" "$iters")
+      take aot "$v" "$(checksum_of "$out/$name.aot.out")" "$native_sum"
+    fi
+    if [ "$run_wabt" = 1 ]; then
+      if [ "$wabt_mode" = wasi ]; then
+        v=$(measure "$out/$name.wabt.out" wasm-interp --wasi "$out/$name.wasm" -- "$wabt_iters")
+        sum=$(checksum_of "$out/$name.wabt.out")
+      else
+        v=$(measure "$out/$name.wabt.out" wasm-interp "$module" --run-all-exports)
+        sum=$(wabt_checksum_of "$out/$name.wabt.out")
+      fi
+      take wabt "$v" "$sum" "$want"
+    fi
+  done
+
+  native_v=${val[native]}
+  notes="native=$native_sum"
+  if ! is_number "$native_v"; then
+    notes+=" native=FAILED"
+    status=1
+  elif [ -n "${bad[native]:-}" ]; then
+    notes+=" native=UNSTABLE(${bad[native]})"
+    status=1
+  fi
+  weir_v=${val[weir]}; weir_r="-"
+  aot_v=${val[aot]}; aot_r="-"
+  wabt_v=${val[wabt]}; wabt_r="-"
+  [ "$run_weir" = 1 ] && judge weir "$iters"
+  [ "$run_aot" = 1 ] && judge aot "$iters"
+  [ "$run_wabt" = 1 ] && judge wabt "$wabt_iters" " want $want"
   printf '%-9s %8s %12s %12s %8s %12s %8s %12s %12s %8s  %s\n' "$name" "$iters" "$native_v" "$weir_v" "$weir_r" \
     "$aot_v" "$aot_r" "$wabt_iters" "$wabt_v" "$wabt_r" "$notes"
 done
