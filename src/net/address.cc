@@ -1,6 +1,7 @@
 #include "net/address.h"
 
 #include <charconv>
+#include <cstring>
 
 namespace weir::net {
 
@@ -33,6 +34,29 @@ Result<Address> Address::parse(std::string_view s) {
     return invalidArgument("bad port in '" + std::string(s) + "'");
   }
   return fromIpPort(host, static_cast<uint16_t>(value));
+}
+
+Address Address::fromSockaddr(const sockaddr* sa, socklen_t len) {
+  if (sa == nullptr || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) return Address();
+  asio::ip::tcp::endpoint ep;
+  if (len > ep.capacity()) return Address();
+  std::memcpy(ep.data(), sa, len);
+  ep.resize(len);
+  return Address(ep);
+}
+
+Address Address::localOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return Address();
+  return fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+Address Address::peerOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return Address();
+  return fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
 std::string Address::asString() const {

@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <atomic>
 
-#include <asio/socket_base.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/buffer.h"
 #include "base/logging.h"
@@ -13,6 +19,8 @@ namespace {
 
 std::atomic<uint64_t> next_connection_id{1};
 constexpr size_t kReadSize = 16 * 1024;
+// Full-size reads per readiness event before the rest waits for a later turn.
+constexpr int kReadsPerEvent = 4;
 // After a flushed close we half-close and wait this long for the peer's FIN,
 // so unread request bytes do not turn our close into an RST that destroys the
 // response still in flight to the client.
@@ -24,21 +32,30 @@ constexpr size_t kBatchedWriteLimit = 64 * 1024;
 
 }  // namespace
 
-// The socket and buffers live here, shared with in-flight asio handlers, so
-// the Connection may be destroyed at any time: late handlers find
-// owner == nullptr and return.
+// The socket and buffers live here, shared with timers, posted callbacks and
+// the write batch, so the Connection may be destroyed at any time: late
+// callbacks find owner == nullptr and return.
+//
+// Reading follows the edge-triggered contract of event::FileEvent: an edge
+// sets `readable`; a read shorter than asked (or EAGAIN) clears it, and the
+// next edge sets it again. After EPOLLRDHUP a short read does not clear it,
+// so the FIN behind the data is read too.
 struct Connection::Impl {
-  Impl(Connection* o, asio::ip::tcp::socket s) : owner(o), socket(std::move(s)) {}
+  Impl(Connection* o, int f) : owner(o), fd(f) {}
 
   Connection* owner;
-  asio::ip::tcp::socket socket;
-  Buffer incoming;     // target of the outstanding read
+  int fd;
+  event::FileEventPtr file_event;
+  Buffer incoming;     // target of the next read
   Buffer read_buffer;  // what the ReadCallback sees
-  Buffer writing;      // handed to the socket by an async write
-  Buffer pending;      // written while `writing` is in flight
-  bool read_in_flight = false;
-  bool write_in_flight = false;
+  Buffer writing;      // being sent; the rest waits for the socket to take more
+  Buffer pending;      // written while `writing` is not fully sent
+  bool started = false;           // server side: startReading() was called
+  bool readable = false;          // an edge said there is something to read
+  bool peer_fin = false;          // EPOLLRDHUP or an error: read until 0 / error
+  bool write_in_flight = false;   // `writing` waits for the socket to be writable
   bool delivery_posted = false;
+  bool read_posted = false;
   bool remote_eof = false;
   bool half_close_after_write = false;
   bool close_after_write = false;
@@ -49,13 +66,16 @@ struct Connection::Impl {
   event::TimerPtr connect_timer;
   event::TimerPtr close_timer;
 
+  static void onReady(const std::shared_ptr<Impl>& self, uint32_t ready);
+  static void finishConnect(const std::shared_ptr<Impl>& self);
   static void read(const std::shared_ptr<Impl>& self);
-  static void onRead(const std::shared_ptr<Impl>& self, const asio::error_code& ec, size_t n);
+  static void postRead(const std::shared_ptr<Impl>& self);
   static void deliver(const std::shared_ptr<Impl>& self);
   static void flush(const std::shared_ptr<Impl>& self);
   // flush() now, or at the end of the current WriteBatch.
   static void requestFlush(const std::shared_ptr<Impl>& self);
   static void onFlushed(const std::shared_ptr<Impl>& self);
+  Status watch();
   void raise(ConnectionEvent event);
   void closeSocket(ConnectionEvent event, std::string_view reason);
   void updateWatermarks();
@@ -124,8 +144,9 @@ void Connection::Impl::closeSocket(ConnectionEvent event, std::string_view reaso
   if (owner->state_ == ConnectionState::kClosed) return;
   owner->state_ = ConnectionState::kClosed;
   if (owner->close_reason_.empty()) owner->close_reason_ = std::string(reason);
-  asio::error_code ignored;
-  socket.close(ignored);
+  file_event.reset();
+  if (fd >= 0) ::close(fd);
+  fd = -1;
   connect_timer.reset();
   close_timer.reset();
   pending.release();
@@ -154,62 +175,128 @@ bool Connection::Impl::closeAfterRemoteEof() {
   return true;
 }
 
-void Connection::Impl::read(const std::shared_ptr<Impl>& self) {
-  Connection* c = self->owner;
-  if (c == nullptr || self->read_in_flight || self->remote_eof) return;
-  if (c->state_ != ConnectionState::kOpen && !self->draining_for_close) return;
-  if (c->read_disable_count_ > 0 && !self->draining_for_close) return;
-  self->read_in_flight = true;
-  auto span = self->incoming.writableSpan(kReadSize);
-  self->socket.async_read_some(asio::buffer(span.data(), span.size()),
-                               [self](const asio::error_code& ec, size_t n) { onRead(self, ec, n); });
+Status Connection::Impl::watch() {
+  Impl* raw = this;
+  auto event = owner->dispatcher_.createFileEvent(fd, [raw](uint32_t ready) {
+    // The FileEvent dies with the Impl, and the Impl's owner outlives every
+    // event delivered to it (the destructor drops the FileEvent first).
+    if (raw->owner != nullptr) onReady(raw->owner->impl_, ready);
+  });
+  if (!event) return event.status();
+  file_event = std::move(event).value();
+  return Status::ok();
 }
 
-void Connection::Impl::onRead(const std::shared_ptr<Impl>& self, const asio::error_code& ec, size_t n) {
-  self->read_in_flight = false;
+void Connection::Impl::onReady(const std::shared_ptr<Impl>& self, uint32_t ready) {
   Connection* c = self->owner;
   if (c == nullptr || c->state_ == ConnectionState::kClosed) return;
-  if (self->draining_for_close) {
-    // Discard until the peer's FIN (or the timer) ends the delayed close.
-    self->incoming.clear();
-    if (ec || n == 0) {
-      self->closeSocket(ConnectionEvent::kLocalClose, "");
-      return;
-    }
-    Impl::read(self);
+  if (ready & event::FileReady::kRead) self->readable = true;
+  if (ready & event::FileReady::kClosed) self->peer_fin = true;
+  if (c->state_ == ConnectionState::kConnecting) {
+    if (ready & event::FileReady::kWrite) finishConnect(self);
     return;
   }
-  if (ec) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec == asio::error::eof) {
+  if ((ready & event::FileReady::kWrite) && self->write_in_flight) {
+    self->write_in_flight = false;
+    flush(self);
+    if (self->owner == nullptr || c->state_ == ConnectionState::kClosed) return;
+  }
+  if (self->readable) read(self);
+}
+
+void Connection::Impl::finishConnect(const std::shared_ptr<Impl>& self) {
+  Connection* c = self->owner;
+  if (c == nullptr || c->state_ != ConnectionState::kConnecting) return;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(self->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  self->connect_timer.reset();
+  if (err != 0) {
+    c->close_reason_ = std::string("connect_failed: ") + std::strerror(err);
+    self->closeSocket(ConnectionEvent::kRemoteClose, "");
+    return;
+  }
+  const int one = 1;
+  setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->local_ = Address::localOf(self->fd);
+  c->state_ = ConnectionState::kOpen;
+  self->started = true;
+  self->raise(ConnectionEvent::kConnected);
+  if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
+  Impl::flush(self);
+  if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
+  if (self->readable) Impl::read(self);
+}
+
+void Connection::Impl::postRead(const std::shared_ptr<Impl>& self) {
+  if (self->read_posted) return;
+  self->read_posted = true;
+  self->owner->dispatcher_.post([self] {
+    self->read_posted = false;
+    if (self->owner != nullptr) read(self);
+  });
+}
+
+void Connection::Impl::read(const std::shared_ptr<Impl>& self) {
+  // A few reads per edge at most: a fast sender must not keep this loop
+  // turn to itself. What is left is read from a posted continuation.
+  for (int budget = kReadsPerEvent; budget > 0; --budget) {
+    Connection* c = self->owner;
+    if (c == nullptr || !self->started || !self->readable || self->remote_eof) return;
+    if (c->state_ != ConnectionState::kOpen && !self->draining_for_close) return;
+    if (c->read_disable_count_ > 0 && !self->draining_for_close) return;
+    auto span = self->incoming.writableSpan(kReadSize);
+    const ssize_t n = ::recv(self->fd, span.data(), span.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        self->readable = false;
+        return;
+      }
+      const int err = errno;
+      if (self->draining_for_close) {
+        self->closeSocket(ConnectionEvent::kLocalClose, "");
+      } else {
+        self->closeSocket(ConnectionEvent::kRemoteClose, std::strerror(err));
+      }
+      return;
+    }
+    // Short read: the socket is drained until the next edge (unless a FIN
+    // is known to be behind the data).
+    if (n == 0 || (static_cast<size_t>(n) < span.size() && !self->peer_fin)) self->readable = false;
+    if (self->draining_for_close) {
+      // Discard until the peer's FIN (or the timer) ends the delayed close.
+      self->incoming.clear();
+      if (n == 0) {
+        self->closeSocket(ConnectionEvent::kLocalClose, "");
+        return;
+      }
+      continue;
+    }
+    if (n == 0) {
       self->remote_eof = true;
     } else {
-      self->closeSocket(ConnectionEvent::kRemoteClose, ec.message());
+      self->incoming.commit(static_cast<size_t>(n));
+      c->bytes_read_ += static_cast<uint64_t>(n);
+      if (self->read_buffer.empty()) {
+        std::swap(self->read_buffer, self->incoming);
+      } else {
+        self->read_buffer.append(self->incoming.view());
+        self->incoming.clear();
+      }
+    }
+    {
+      WriteBatchScope batch;
+      deliver(self);
+    }
+    if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
+    if (self->remote_eof) {
+      // Half-closed and still writing: nothing more to read, stay open.
+      (void)self->closeAfterRemoteEof();
       return;
     }
   }
-  if (n > 0) {
-    self->incoming.commit(n);
-    c->bytes_read_ += n;
-    if (self->read_buffer.empty()) {
-      std::swap(self->read_buffer, self->incoming);
-    } else {
-      self->read_buffer.append(self->incoming.view());
-      self->incoming.clear();
-    }
-  }
-  c->dispatcher_.updateApproximateTime();
-  {
-    WriteBatchScope batch;
-    deliver(self);
-  }
-  if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
-  if (self->remote_eof) {
-    // Half-closed and still writing: nothing more to read, stay open.
-    (void)self->closeAfterRemoteEof();
-    return;
-  }
-  read(self);
+  if (self->owner != nullptr && self->readable) postRead(self);
 }
 
 void Connection::Impl::deliver(const std::shared_ptr<Impl>& self) {
@@ -229,44 +316,29 @@ void Connection::Impl::flush(const std::shared_ptr<Impl>& self) {
     return;
   }
   if (self->write_in_flight) {
-    // Data queued behind an in-flight write still counts: without this check a
+    // Data queued behind a blocked write still counts: without this check a
     // fast producer could grow `pending` without ever hearing the high watermark.
     self->updateWatermarks();
     return;
   }
-  if (self->writing.empty()) std::swap(self->writing, self->pending);
-  if (!self->writing.empty()) {
-    // Try right away: usually the socket takes it all and no reactor round
-    // trip is needed.
-    asio::error_code ec;
-    size_t n = self->socket.write_some(asio::buffer(self->writing.data(), self->writing.size()), ec);
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-      self->closeSocket(ConnectionEvent::kRemoteClose, ec.message());
-      return;
+  for (;;) {
+    if (self->writing.empty()) std::swap(self->writing, self->pending);
+    if (self->writing.empty()) break;
+    const ssize_t n = ::send(self->fd, self->writing.data(), self->writing.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        self->closeSocket(ConnectionEvent::kRemoteClose, std::strerror(errno));
+        return;
+      }
+    } else {
+      c->bytes_written_ += static_cast<uint64_t>(n);
+      self->writing.drain(static_cast<size_t>(n));
     }
-    c->bytes_written_ += n;
-    self->writing.drain(n);
     if (!self->writing.empty()) {
+      // The socket is full: the next writable edge resumes (onReady).
       self->write_in_flight = true;
-      self->socket.async_write_some(
-          asio::buffer(self->writing.data(), self->writing.size()),
-          [self](const asio::error_code& ec2, size_t n2) {
-            self->write_in_flight = false;
-            Connection* conn = self->owner;
-            if (conn == nullptr || conn->state_ == ConnectionState::kClosed) return;
-            if (ec2) {
-              self->closeSocket(ConnectionEvent::kRemoteClose, ec2.message());
-              return;
-            }
-            conn->bytes_written_ += n2;
-            self->writing.drain(n2);
-            flush(self);
-          });
       self->updateWatermarks();
-      return;
-    }
-    if (!self->pending.empty()) {
-      flush(self);
       return;
     }
   }
@@ -279,8 +351,7 @@ void Connection::Impl::onFlushed(const std::shared_ptr<Impl>& self) {
   if (c == nullptr || c->state_ == ConnectionState::kClosed) return;
   if (self->close_after_write) {
     self->close_after_write = false;
-    asio::error_code ignored;
-    self->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    ::shutdown(self->fd, SHUT_WR);
     if (self->remote_eof) {
       self->closeSocket(ConnectionEvent::kLocalClose, "");
       return;
@@ -291,100 +362,88 @@ void Connection::Impl::onFlushed(const std::shared_ptr<Impl>& self) {
       if (auto s = weak.lock(); s && s->owner) s->closeSocket(ConnectionEvent::kLocalClose, "");
     });
     self->close_timer->enable(kDelayedCloseTimeout);
-    Impl::read(self);
+    if (self->readable) postRead(self);
   } else if (self->half_close_after_write) {
     self->half_close_after_write = false;
-    asio::error_code ignored;
-    self->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    ::shutdown(self->fd, SHUT_WR);
     self->write_shutdown = true;
     if (c->half_close_ && self->eof_delivered) (void)self->closeAfterRemoteEof();
   }
 }
 
-Connection::Connection(event::Dispatcher& dispatcher, asio::ip::tcp::socket socket, bool client)
+Connection::Connection(event::Dispatcher& dispatcher, int fd, bool client)
     : dispatcher_(dispatcher),
-      impl_(std::make_shared<Impl>(this, std::move(socket))),
+      impl_(std::make_shared<Impl>(this, fd)),
       id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {
-  if (client) {
-    state_ = ConnectionState::kConnecting;
-    return;
-  }
-  asio::error_code ec;
-  impl_->socket.non_blocking(true, ec);
-  impl_->socket.set_option(asio::ip::tcp::no_delay(true), ec);
-  auto local = impl_->socket.local_endpoint(ec);
-  if (!ec) local_ = Address(local);
-  auto remote = impl_->socket.remote_endpoint(ec);
-  if (!ec) remote_ = Address(remote);
+  if (client) state_ = ConnectionState::kConnecting;
 }
 
 std::unique_ptr<Connection> Connection::createClient(event::Dispatcher& dispatcher,
                                                      const Address& remote) {
-  auto c = std::unique_ptr<Connection>(
-      new Connection(dispatcher, asio::ip::tcp::socket(dispatcher.ioContext()), true));
+  auto c = std::unique_ptr<Connection>(new Connection(dispatcher, -1, true));
   c->remote_ = remote;
   return c;
 }
 
-std::unique_ptr<Connection> Connection::createServer(event::Dispatcher& dispatcher,
-                                                     asio::ip::tcp::socket socket) {
-  return std::unique_ptr<Connection>(new Connection(dispatcher, std::move(socket), false));
+std::unique_ptr<Connection> Connection::createServer(event::Dispatcher& dispatcher, int fd,
+                                                     const Address& remote) {
+  auto c = std::unique_ptr<Connection>(new Connection(dispatcher, fd, false));
+  c->remote_ = remote;
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->local_ = Address::localOf(fd);
+  if (Status s = c->impl_->watch(); !s.isOk()) {
+    // Reported once reading starts, like any other failure of the socket.
+    c->close_reason_ = "cannot watch the socket: " + s.message();
+  }
+  return c;
 }
 
 Connection::~Connection() {
   if (impl_->flush_queued && state_ == ConnectionState::kOpen && !impl_->write_in_flight) {
     // Best effort, as the write itself was before it waited for its batch.
-    asio::error_code ignored;
     if (impl_->writing.empty()) std::swap(impl_->writing, impl_->pending);
-    impl_->socket.write_some(asio::buffer(impl_->writing.data(), impl_->writing.size()), ignored);
+    (void)!::send(impl_->fd, impl_->writing.data(), impl_->writing.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   }
   impl_->owner = nullptr;
   impl_->connect_timer.reset();
   impl_->close_timer.reset();
-  if (state_ != ConnectionState::kClosed) {
-    asio::error_code ignored;
-    impl_->socket.close(ignored);
-  }
+  impl_->file_event.reset();
+  if (impl_->fd >= 0) ::close(impl_->fd);
+  impl_->fd = -1;
 }
 
 void Connection::connect(std::chrono::milliseconds timeout) {
   auto self = impl_;
-  asio::error_code ec;
-  impl_->socket.open(remote_.endpoint().protocol(), ec);
-  if (ec) {
+  auto fail = [&](int err) {
     // Report asynchronously like every other connect outcome.
-    close_reason_ = "connect_failed: " + ec.message();
+    close_reason_ = std::string("connect_failed: ") + std::strerror(err);
     dispatcher_.post([self] {
       if (self->owner) self->closeSocket(ConnectionEvent::kRemoteClose, "");
     });
-    return;
-  }
-  impl_->socket.non_blocking(true, ec);
+  };
+  impl_->fd = ::socket(remote_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (impl_->fd < 0) return fail(errno);
+  if (Status s = impl_->watch(); !s.isOk()) return fail(EMFILE);
   impl_->connect_timer = dispatcher_.createTimer([self] {
     if (self->owner == nullptr || self->owner->state_ != ConnectionState::kConnecting) return;
     self->owner->close_reason_ = "connect_timeout";
     self->closeSocket(ConnectionEvent::kRemoteClose, "connect_timeout");
   });
   if (timeout.count() > 0) impl_->connect_timer->enable(timeout);
-  impl_->socket.async_connect(remote_.endpoint(), [self](const asio::error_code& cec) {
-    Connection* c = self->owner;
-    if (c == nullptr || c->state_ != ConnectionState::kConnecting) return;
-    self->connect_timer.reset();
-    if (cec) {
-      c->close_reason_ = "connect_failed: " + cec.message();
-      self->closeSocket(ConnectionEvent::kRemoteClose, "");
-      return;
-    }
-    asio::error_code ignored;
-    self->socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    auto local = self->socket.local_endpoint(ignored);
-    if (!ignored) c->local_ = Address(local);
-    c->state_ = ConnectionState::kOpen;
-    self->raise(ConnectionEvent::kConnected);
-    if (self->owner == nullptr || c->state_ != ConnectionState::kOpen) return;
-    Impl::flush(self);
-    Impl::read(self);
-  });
+  int r;
+  do {
+    r = ::connect(impl_->fd, remote_.sockaddrData(), remote_.sockaddrSize());
+  } while (r != 0 && errno == EINTR);
+  if (r == 0) {
+    // Connected at once (rare even on loopback): still reported from the loop.
+    dispatcher_.post([self] {
+      if (self->owner) Impl::finishConnect(self);
+    });
+    return;
+  }
+  if (errno != EINPROGRESS) return fail(errno);
+  // The writable edge (or an error edge) finishes it: onReady.
 }
 
 void Connection::addConnectionCallbacks(ConnectionCallbacks& callbacks) {
@@ -395,7 +454,21 @@ void Connection::removeConnectionCallbacks(ConnectionCallbacks& callbacks) {
   callbacks_.erase(std::remove(callbacks_.begin(), callbacks_.end(), &callbacks), callbacks_.end());
 }
 
-void Connection::startReading() { Impl::read(impl_); }
+void Connection::startReading() {
+  if (impl_->started || state_ != ConnectionState::kOpen) return;
+  impl_->started = true;
+  if (!impl_->file_event) {
+    // createServer could not watch the socket.
+    auto self = impl_;
+    dispatcher_.post([self] {
+      if (self->owner) self->closeSocket(ConnectionEvent::kRemoteClose, "");
+    });
+    return;
+  }
+  // Bytes that arrived before now raised an edge that read() ignored; read
+  // them from the loop, never from inside the caller.
+  if (impl_->readable) Impl::postRead(impl_);
+}
 
 void Connection::write(Buffer& data, bool end_stream) {
   if (state_ == ConnectionState::kClosed || state_ == ConnectionState::kClosing || impl_->write_shutdown) {
@@ -472,7 +545,7 @@ void Connection::readDisable(bool disable) {
     });
     return;
   }
-  Impl::read(impl_);
+  if (impl_->readable) Impl::postRead(impl_);
 }
 
 void Connection::setBufferLimits(uint32_t high_watermark) { high_watermark_ = high_watermark; }
@@ -486,8 +559,8 @@ void Connection::setHeldWriteBytes(uint64_t bytes) {
 }
 
 void Connection::setNoDelay(bool enable) {
-  asio::error_code ignored;
-  impl_->socket.set_option(asio::ip::tcp::no_delay(enable), ignored);
+  const int value = enable ? 1 : 0;
+  if (impl_->fd >= 0) setsockopt(impl_->fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value);
 }
 
 }  // namespace weir::net

@@ -77,9 +77,9 @@ class Connection : public event::DeferredDeletable {
   // A client connection, not yet connected: call connect().
   static std::unique_ptr<Connection> createClient(event::Dispatcher& dispatcher,
                                                   const Address& remote);
-  // Wraps an accepted socket (Listener does this).
-  static std::unique_ptr<Connection> createServer(event::Dispatcher& dispatcher,
-                                                  asio::ip::tcp::socket socket);
+  // Takes ownership of an accepted, non-blocking socket (Listener does this).
+  static std::unique_ptr<Connection> createServer(event::Dispatcher& dispatcher, int fd,
+                                                  const Address& remote);
 
   ~Connection() override;
 
@@ -143,7 +143,7 @@ class Connection : public event::DeferredDeletable {
   struct Impl;
 
  private:
-  Connection(event::Dispatcher& dispatcher, asio::ip::tcp::socket socket, bool client);
+  Connection(event::Dispatcher& dispatcher, int fd, bool client);
   friend struct Impl;
 
   event::Dispatcher& dispatcher_;

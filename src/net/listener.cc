@@ -1,14 +1,21 @@
 #include "net/listener.h"
 
-#include <asio/socket_base.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/logging.h"
 
 namespace weir::net {
 
 namespace {
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-}
+constexpr int kAcceptsPerTurn = 64;
+// accept() failing for lack of descriptors or memory: the queued connection
+// raises no new edge, so try again after a pause instead of spinning.
+constexpr std::chrono::milliseconds kAcceptRetry{100};
+}  // namespace
 
 Listener::Listener(event::Dispatcher& dispatcher, AcceptCallback on_accept)
     : dispatcher_(dispatcher), on_accept_(std::move(on_accept)), alive_(std::make_shared<bool>(true)) {}
@@ -17,69 +24,92 @@ Result<std::unique_ptr<Listener>> Listener::create(event::Dispatcher& dispatcher
                                                    const Address& address, Options options,
                                                    AcceptCallback on_accept) {
   auto listener = std::unique_ptr<Listener>(new Listener(dispatcher, std::move(on_accept)));
-  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(dispatcher.ioContext());
-  asio::error_code ec;
-  const auto& ep = address.endpoint();
-  acceptor->open(ep.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec && options.reuse_port) acceptor->set_option(ReusePort(true), ec);
-  if (!ec) acceptor->bind(ep, ec);
-  if (!ec) acceptor->listen(options.backlog, ec);
-  if (!ec) acceptor->non_blocking(true, ec);
-  if (ec) return ioError("cannot listen on " + address.asString() + ": " + ec.message());
-  listener->local_ = Address(acceptor->local_endpoint(ec));
-  listener->acceptor_ = std::move(acceptor);
-  listener->doAccept();
+  const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ioError("cannot listen on " + address.asString() + ": " + std::strerror(errno));
+  listener->fd_ = fd;  // closed by ~Listener from here on
+  const int one = 1;
+  const char* step = nullptr;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+    step = "SO_REUSEADDR";
+  } else if (options.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    step = "SO_REUSEPORT";
+  } else if (::bind(fd, address.sockaddrData(), address.sockaddrSize()) != 0) {
+    step = "bind";
+  } else if (::listen(fd, options.backlog) != 0) {
+    step = "listen";
+  }
+  if (step != nullptr) {
+    return ioError("cannot listen on " + address.asString() + ": " + std::strerror(errno));
+  }
+  listener->local_ = Address::localOf(fd);
+  Listener* raw = listener.get();
+  auto event = dispatcher.createFileEvent(fd, [raw](uint32_t ready) {
+    if (ready & event::FileReady::kRead) {
+      raw->readable_ = true;
+      raw->acceptReady();
+    }
+  });
+  if (!event) return ioError("cannot listen on " + address.asString() + ": " + event.status().message());
+  listener->event_ = std::move(event).value();
   return listener;
 }
 
 Listener::~Listener() { close(); }
 
-void Listener::doAccept() {
-  if (!acceptor_ || accepting_ || !enabled_) return;
-  accepting_ = true;
+void Listener::acceptReady() {
   std::weak_ptr<bool> alive = alive_;
-  acceptor_->async_accept(dispatcher_.ioContext(), [this, alive](const asio::error_code& ec,
-                                                                  asio::ip::tcp::socket socket) {
-    if (alive.expired()) return;
-    accepting_ = false;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      // EMFILE and friends: log, keep accepting on the next loop turn.
-      WEIR_WARN("accept on {} failed: {}", local_.asString(), ec.message());
-      dispatcher_.post([this, alive] {
-        if (!alive.expired()) doAccept();
-      });
+  for (int budget = kAcceptsPerTurn; budget > 0; --budget) {
+    if (fd_ < 0 || !enabled_ || !readable_) return;
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        readable_ = false;
+        return;
+      }
+      WEIR_WARN("accept on {} failed: {}", local_.asString(), std::strerror(errno));
+      if (!retry_timer_) {
+        retry_timer_ = dispatcher_.createTimer([this] { acceptReady(); });
+      }
+      retry_timer_->enable(kAcceptRetry);
       return;
     }
-    on_accept_(Connection::createServer(dispatcher_, std::move(socket)));
+    on_accept_(Connection::createServer(dispatcher_, fd,
+                                        Address::fromSockaddr(reinterpret_cast<sockaddr*>(&peer), len)));
     if (alive.expired()) return;
-    doAccept();
+  }
+  postAccept();
+}
+
+void Listener::postAccept() {
+  if (accept_posted_) return;
+  accept_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  dispatcher_.post([this, alive] {
+    if (alive.expired()) return;
+    accept_posted_ = false;
+    acceptReady();
   });
 }
 
 void Listener::close() {
-  if (!acceptor_) return;
-  alive_ = std::make_shared<bool>(true);  // orphan pending handlers
-  asio::error_code ignored;
-  acceptor_->close(ignored);
-  acceptor_.reset();
-  accepting_ = false;
+  if (fd_ < 0) return;
+  alive_ = std::make_shared<bool>(true);  // orphan posted continuations
+  accept_posted_ = false;
+  retry_timer_.reset();
+  event_.reset();
+  ::close(fd_);
+  fd_ = -1;
 }
 
-void Listener::disable() {
-  enabled_ = false;
-  if (acceptor_ && accepting_) {
-    alive_ = std::make_shared<bool>(true);
-    asio::error_code ignored;
-    acceptor_->cancel(ignored);
-    accepting_ = false;
-  }
-}
+void Listener::disable() { enabled_ = false; }
 
 void Listener::enable() {
   enabled_ = true;
-  doAccept();
+  // Connections queued while disabled raised their edge already.
+  if (readable_) postAccept();
 }
 
 }  // namespace weir::net

@@ -39,14 +39,20 @@ class Listener {
 
  private:
   Listener(event::Dispatcher& dispatcher, AcceptCallback on_accept);
-  void doAccept();
+  // Accepts what is queued (edge-triggered: until EAGAIN, a bounded number
+  // per turn; the rest from a posted continuation).
+  void acceptReady();
+  void postAccept();
 
   event::Dispatcher& dispatcher_;
   AcceptCallback on_accept_;
-  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  int fd_ = -1;
+  event::FileEventPtr event_;
+  event::TimerPtr retry_timer_;  // after EMFILE and friends
   std::shared_ptr<bool> alive_;
   Address local_;
-  bool accepting_ = false;
+  bool readable_ = false;
+  bool accept_posted_ = false;
   bool enabled_ = true;
 };
 

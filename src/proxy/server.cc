@@ -7,7 +7,6 @@
 #include <csignal>
 #include <unordered_map>
 
-#include <asio/signal_set.hpp>
 
 #include "base/logging.h"
 #include "config/loader.h"
@@ -344,8 +343,7 @@ class Server::AdminEndpoint : public ConnectionManagerOwner {
 };
 
 struct Server::Signals {
-  explicit Signals(asio::io_context& io) : set(io, SIGINT, SIGTERM, SIGHUP) {}
-  asio::signal_set set;
+  event::SignalEventPtr event;
 };
 
 // ---------------------------------------------------------------------------
@@ -481,24 +479,21 @@ Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
 
   // Signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads.
   std::signal(SIGPIPE, SIG_IGN);
-  signals_ = std::make_unique<Signals>(main_dispatcher_->ioContext());
-  auto* self = this;
-  struct Waiter {
-    static void wait(Server* server) {
-      server->signals_->set.async_wait([server](const asio::error_code& ec, int sig) {
-        if (ec) return;
-        if (sig == SIGHUP) {
-          WEIR_INFO("SIGHUP: reloading configuration");
-          server->reload();
-        } else {
-          WEIR_INFO("signal {}: draining", sig);
-          server->beginDrain(true);
-        }
-        if (server->signals_) wait(server);
-      });
+  auto signal_event = main_dispatcher_->createSignalEvent({SIGINT, SIGTERM, SIGHUP}, [this](int sig) {
+    if (sig == SIGHUP) {
+      WEIR_INFO("SIGHUP: reloading configuration");
+      reload();
+    } else {
+      WEIR_INFO("signal {}: draining", sig);
+      beginDrain(true);
     }
-  };
-  Waiter::wait(self);
+  });
+  if (signal_event) {
+    signals_ = std::make_unique<Signals>(Signals{std::move(signal_event).value()});
+  } else {
+    // Another server in this process has them (tests): it drains on SIGTERM.
+    WEIR_WARN("signals are not handled by this server: {}", signal_event.status().toString());
+  }
 
   if (options_.watch_config && !options_.config_path.empty()) {
     config_mtime_ns_ = fileMtimeNs(options_.config_path);

@@ -4,14 +4,15 @@
 #include <functional>
 #include <memory>
 
-#include <asio.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/buffer.h"
 #include "base/logging.h"
 #include "config/bootstrap.h"
 #include "event/dispatcher.h"
 #include "http/header_map.h"
 #include "http/http1/parser.h"
+#include "net/listener.h"
 #include "proxywasm/context.h"
 #include "proxywasm/pairs.h"
 #include "proxywasm/plugin.h"
@@ -225,74 +226,74 @@ class AnyNameClusters final : public upstream::ThreadLocalClusterManager {
 // plugin then sees a failed call, as when a cluster is down).
 class Responder {
  public:
-  Responder(asio::io_context& io, std::optional<std::string> answer)
-      : io_(io), acceptor_(io), answer_(std::move(answer)) {}
+  Responder(event::Dispatcher& dispatcher, std::optional<std::string> answer)
+      : dispatcher_(dispatcher), answer_(std::move(answer)) {}
   Status listen() {
-    asio::error_code ec;
-    asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(16, ec);
-    if (ec) return internalError("http_call responder: " + ec.message());
-    accept();
+    auto listener = net::Listener::create(dispatcher_, net::Address::fromIpPort("127.0.0.1", 0).value(),
+                                          net::Listener::Options{false, 16},
+                                          [this](net::ConnectionPtr c) { accept(std::move(c)); });
+    if (!listener) return internalError("http_call responder: " + listener.status().message());
+    listener_ = std::move(listener).value();
     return Status::ok();
   }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  uint16_t port() const { return listener_->localAddress().port(); }
   void close() {
-    asio::error_code ec;
-    acceptor_.close(ec);
-    for (auto& s : sessions_) s->socket.close(ec);
+    listener_.reset();
+    sessions_.clear();
   }
   std::vector<RecordedMessage> requests;
 
  private:
-  struct Session {
-    explicit Session(asio::io_context& io) : socket(io) {}
-    asio::ip::tcp::socket socket;
-    std::string in;
-    char buf[4096];
-  };
-  void accept() {
-    auto session = std::make_shared<Session>(io_);
-    acceptor_.async_accept(session->socket, [this, session](const asio::error_code& ec) {
-      if (ec) return;
-      sessions_.push_back(session);
-      read(session);
-      accept();
-    });
-  }
-  void read(const std::shared_ptr<Session>& s) {
-    s->socket.async_read_some(asio::buffer(s->buf), [this, s](const asio::error_code& ec, size_t n) {
-      if (ec) return;
-      s->in.append(s->buf, n);
-      if (s->in.size() > kMaxRecordedMessageBytes) {
-        asio::error_code ignored;
-        s->socket.close(ignored);
+  struct Session : net::ReadCallback, net::ConnectionCallbacks {
+    Session(Responder& r, net::ConnectionPtr c) : responder(r), conn(std::move(c)) {}
+    void onData(weir::Buffer& data, bool) override {
+      if (done) {
+        data.drain(data.size());
+        return;
+      }
+      in.append(data.view());
+      data.drain(data.size());
+      if (in.size() > kMaxRecordedMessageBytes) {
+        finish(false);
         return;
       }
       Collector collector;
       http::http1::Parser parser(http::http1::Parser::Type::kRequest, http::http1::Limits{}, collector);
-      auto r = parser.execute(s->in);
-      if (!r.ok() || !collector.complete) {
-        if (r.ok()) read(s);
+      auto r = parser.execute(in);
+      if (!r.ok()) {
+        finish(false);
         return;
       }
-      requests.push_back(std::move(collector.message));
-      asio::error_code ignored;
-      if (!answer_) {
-        s->socket.close(ignored);
-        return;
+      if (!collector.complete) return;
+      responder.requests.push_back(std::move(collector.message));
+      finish(true);
+    }
+    void onEvent(net::ConnectionEvent) override {}
+    // Answers and half-closes, or closes without answering.
+    void finish(bool answer) {
+      done = true;
+      if (answer && responder.answer_) {
+        conn->write(*responder.answer_, true);
+      } else {
+        conn->close(net::ConnectionCloseType::kNoFlush);
       }
-      asio::async_write(s->socket, asio::buffer(*answer_), [s](const asio::error_code&, size_t) {
-        asio::error_code e;
-        s->socket.shutdown(asio::ip::tcp::socket::shutdown_send, e);
-      });
-    });
+    }
+    Responder& responder;
+    net::ConnectionPtr conn;
+    std::string in;
+    bool done = false;
+  };
+  void accept(net::ConnectionPtr c) {
+    auto session = std::make_unique<Session>(*this, std::move(c));
+    session->conn->setReadCallback(session.get());
+    session->conn->addConnectionCallbacks(*session);
+    session->conn->startReading();
+    sessions_.push_back(std::move(session));
   }
-  asio::io_context& io_;
-  asio::ip::tcp::acceptor acceptor_;
+  event::Dispatcher& dispatcher_;
   std::optional<std::string> answer_;
-  std::vector<std::shared_ptr<Session>> sessions_;
+  std::unique_ptr<net::Listener> listener_;
+  std::vector<std::unique_ptr<Session>> sessions_;
 };
 
 std::string encodeResponse(const RecordedMessage& m) {
@@ -324,7 +325,7 @@ class OfflineRun {
 
   Status run(std::shared_ptr<VmCode> code) {
     responder_ = std::make_unique<Responder>(
-        dispatcher_.ioContext(),
+        dispatcher_,
         options_.callout_response ? std::optional<std::string>(encodeResponse(*options_.callout_response))
                                   : std::nullopt);
     if (auto s = responder_->listen(); !s.isOk()) return s;

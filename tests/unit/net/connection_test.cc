@@ -20,10 +20,8 @@ namespace {
 
 bool runUntil(event::Dispatcher& dispatcher, const std::function<bool()>& done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto& io = dispatcher.ioContext();
   while (!done() && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(20));
+    dispatcher.runOnce(std::chrono::milliseconds(20));
   }
   return done();
 }

@@ -28,10 +28,8 @@ namespace weir::proxy::testing {
 inline bool runUntil(event::Dispatcher& dispatcher, const std::function<bool()>& done,
                      std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  auto& io = dispatcher.ioContext();
   while (!done() && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(std::chrono::milliseconds(20));
+    dispatcher.runOnce(std::chrono::milliseconds(20));
     dispatcher.updateApproximateTime();
   }
   return done();

@@ -194,10 +194,8 @@ class HttpConnPoolTest : public ::testing::Test {
   void runUntil(Recorder& r) { runUntil([&] { return r.finished; }); }
   void runUntil(const std::function<bool()>& done) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    auto& io = dispatcher_.ioContext();
     while (!done() && std::chrono::steady_clock::now() < deadline) {
-      if (io.stopped()) io.restart();
-      io.run_one_for(std::chrono::milliseconds(50));
+      dispatcher_.runOnce(std::chrono::milliseconds(50));
       dispatcher_.updateApproximateTime();
     }
     ASSERT_TRUE(done()) << "no outcome within 10 s";
