@@ -39,6 +39,11 @@ mkdir -p "$work/c-explicit"
 WEIR_AOT_BOUNDS_CHECKS=explicit "$weir" wasm compile --emit-c "$work/c-explicit" "$work/$name.wasm" >/dev/null
 [ -f "$so" ] || { echo "no cached object at $so" >&2; exit 1; }
 cpu() { /usr/bin/time -f '%U %S' -o "$work/.t" "$@" >"$work/.out" 2>&1; awk '{ printf "%.2f", $1 + $2 }' "$work/.t"; }
+# A substitution that matched nothing would time the full build under
+# another variant's name: stop instead.
+substituted() {  # variant, pattern after "#define ", file
+  grep -q "^#define $2" "$3" || { echo "$1: its substitution found nothing in $(basename "$3")" >&2; exit 1; }
+}
 printf '%-12s %8s %s\n' variant "cpu s" checksum
 for n in native native-novec; do
   printf '%-12s %8s %s\n' $n "$(cpu "$work/$name.$n" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
@@ -47,15 +52,18 @@ for v in ${VARIANTS:-full explicit O3 no-poll no-entry bare no-force}; do
   d="$work/$v"
   if [ "$v" = explicit ]; then cp -r "$work/c-explicit" "$d"; else cp -r "$work/c" "$d"; fi
   case $v in
-    no-poll|bare) sed -i 's/^#define WEIR_POLL(env) \\$/#define WEIR_POLL(env) do {} while (0)\n#define WEIR_POLL_UNUSED(env) \\/' "$d/wasm-rt.h" ;;
+    no-poll|bare)
+      sed -i 's/^#define WEIR_POLL(env) \\$/#define WEIR_POLL(env) do {} while (0)\n#define WEIR_POLL_UNUSED(env) \\/' "$d/wasm-rt.h"
+      substituted "$v" WEIR_POLL_UNUSED "$d/wasm-rt.h" ;;
   esac
   case $v in
-    no-entry|bare) sed -i 's/^#define WEIR_ENTRY_CHECK(env) .*$/#define WEIR_ENTRY_CHECK(env) do { ++(env)->depth; } while (0)\n#define WEIR_ENTRY_CHECK_UNUSED(env) \\/' "$d/module.c" ;;
+    no-entry|bare)
+      sed -i 's/^#define WEIR_ENTRY_CHECK(env) .*$/#define WEIR_ENTRY_CHECK(env) do { ++(env)->depth; } while (0)\n#define WEIR_ENTRY_CHECK_UNUSED(env) \\/' "$d/module.c"
+      substituted "$v" WEIR_ENTRY_CHECK_UNUSED "$d/module.c" ;;
   esac
   if [ "$v" = no-force ]; then
     sed -i 's/^#define WEIR_FORCE_READ_\(INT\|FLOAT\)(v) .*$/#define WEIR_FORCE_READ_\1(v)/' "$d/module.c"
-    grep -q '^#define WEIR_FORCE_READ_INT(v)$' "$d/module.c" \
-      || { echo "no-force: WEIR_FORCE_READ_INT not found in the generated C" >&2; exit 1; }
+    substituted "$v" 'WEIR_FORCE_READ_INT(v)$' "$d/module.c"
   fi
   opt=-O2; [ "$v" = O3 ] && opt=-O3
   (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
