@@ -19,7 +19,10 @@ constexpr int kMaxEventsPerTurn = 128;
 // Marks the wake-up eventfd in the epoll set (every other entry is a Slot).
 constexpr uint64_t kWakeToken = 0;
 
-bool laterFirst(const auto& a, const auto& b) { return a.when > b.when; }
+// std::*_heap keep the largest first; the timer heap wants the earliest.
+struct LaterFirst {
+  bool operator()(const auto& a, const auto& b) const { return a.when > b.when; }
+};
 
 std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -97,13 +100,13 @@ FileEvent::~FileEvent() {
 }
 
 namespace {
-// Per signal, the pipe its handler writes to (-1: not caught).
+// Per signal, the pipe its handler writes to, plus one (0: not caught), so
+// the zero-initialized table needs no set-up.
 std::atomic<int> g_signal_pipes[NSIG];
-std::once_flag g_signal_pipes_init;
 
 void onSignal(int signum) {
   const int saved = errno;
-  const int fd = g_signal_pipes[signum].load(std::memory_order_relaxed);
+  const int fd = g_signal_pipes[signum].load(std::memory_order_relaxed) - 1;
   if (fd >= 0) {
     const unsigned char b = static_cast<unsigned char>(signum);
     (void)!::write(fd, &b, 1);
@@ -115,7 +118,7 @@ void onSignal(int signum) {
 SignalEvent::~SignalEvent() {
   for (size_t i = 0; i < signals_.size(); ++i) {
     sigaction(signals_[i], &previous_[i], nullptr);
-    g_signal_pipes[signals_[i]].store(-1);
+    g_signal_pipes[signals_[i]].store(0);
   }
   event_.reset();
   if (read_fd_ >= 0) ::close(read_fd_);
@@ -245,24 +248,24 @@ void Dispatcher::turn(std::chrono::milliseconds max_wait) {
 
 void Dispatcher::schedule(const std::shared_ptr<Timer::State>& state, MonotonicTime when, uint64_t generation) {
   timers_.push_back(TimerEntry{when, generation, state});
-  std::push_heap(timers_.begin(), timers_.end(), laterFirst<TimerEntry, TimerEntry>);
+  std::push_heap(timers_.begin(), timers_.end(), LaterFirst{});
 }
 
 void Dispatcher::runDueTimers() {
   // Only what is due now: a callback that arms a timer for "now" again is
   // run on the next turn, after I/O, never in this loop.
   const MonotonicTime now = approximate_now_;
-  std::vector<TimerEntry> due;
   while (!timers_.empty() && timers_.front().when <= now) {
-    std::pop_heap(timers_.begin(), timers_.end(), laterFirst<TimerEntry, TimerEntry>);
-    due.push_back(std::move(timers_.back()));
+    std::pop_heap(timers_.begin(), timers_.end(), LaterFirst{});
+    due_timers_.push_back(std::move(timers_.back()));
     timers_.pop_back();
   }
-  for (TimerEntry& e : due) {
+  for (TimerEntry& e : due_timers_) {
     if (e.generation != e.state->generation || !e.state->armed) continue;
     e.state->onWake(e.state);
-    if (running_.load(std::memory_order_relaxed) && exit_requested_.load(std::memory_order_relaxed)) return;
+    if (running_.load(std::memory_order_relaxed) && exit_requested_.load(std::memory_order_relaxed)) break;
   }
+  due_timers_.clear();
 }
 
 void Dispatcher::runPosted() {
@@ -304,9 +307,6 @@ void Dispatcher::retire(FileEvent::Slot* slot) {
 }
 
 Result<SignalEventPtr> Dispatcher::createSignalEvent(std::vector<int> signals, SignalEvent::Callback cb) {
-  std::call_once(g_signal_pipes_init, [] {
-    for (auto& p : g_signal_pipes) p.store(-1);
-  });
   auto event = SignalEventPtr(new SignalEvent());
   int fds[2];
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return ioError(errnoText("pipe2"));
@@ -319,8 +319,8 @@ Result<SignalEventPtr> Dispatcher::createSignalEvent(std::vector<int> signals, S
   event->event_ = std::move(file_event).value();
   for (int sig : signals) {
     if (sig <= 0 || sig >= NSIG) return invalidArgument("no signal " + std::to_string(sig));
-    int expected = -1;
-    if (!g_signal_pipes[sig].compare_exchange_strong(expected, fds[1])) {
+    int expected = 0;
+    if (!g_signal_pipes[sig].compare_exchange_strong(expected, fds[1] + 1)) {
       return failedPrecondition("signal " + std::to_string(sig) + " is already caught");
     }
     struct sigaction action {};

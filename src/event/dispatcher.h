@@ -24,7 +24,6 @@
 
 #include "base/status.h"
 
-
 namespace weir::event {
 
 using MonotonicClock = std::chrono::steady_clock;
@@ -205,7 +204,8 @@ class Dispatcher {
   std::string name_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: post() and exit() from other threads
-  std::vector<TimerEntry> timers_;  // min-heap on `when`
+  std::vector<TimerEntry> timers_;      // min-heap on `when`
+  std::vector<TimerEntry> due_timers_;  // runDueTimers' batch, kept for its storage
   std::vector<std::shared_ptr<Timer::State>> idle_timer_states_;
   std::vector<FileEvent::Slot*> retired_slots_;  // freed after the current turn
   std::mutex post_mutex_;

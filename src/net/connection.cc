@@ -30,6 +30,11 @@ constexpr std::chrono::milliseconds kDelayedCloseTimeout{1000};
 // watermarks keep seeing what is buffered.
 constexpr size_t kBatchedWriteLimit = 64 * 1024;
 
+void setTcpNoDelay(int fd, bool enable) {
+  const int value = enable ? 1 : 0;
+  if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value);
+}
+
 }  // namespace
 
 // The socket and buffers live here, shared with timers, posted callbacks and
@@ -70,6 +75,8 @@ struct Connection::Impl {
   static void finishConnect(const std::shared_ptr<Impl>& self);
   static void read(const std::shared_ptr<Impl>& self);
   static void postRead(const std::shared_ptr<Impl>& self);
+  // A failure found outside the loop, reported from it as kRemoteClose.
+  static void postRemoteClose(const std::shared_ptr<Impl>& self);
   static void deliver(const std::shared_ptr<Impl>& self);
   static void flush(const std::shared_ptr<Impl>& self);
   // flush() now, or at the end of the current WriteBatch.
@@ -216,8 +223,7 @@ void Connection::Impl::finishConnect(const std::shared_ptr<Impl>& self) {
     self->closeSocket(ConnectionEvent::kRemoteClose, "");
     return;
   }
-  const int one = 1;
-  setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setTcpNoDelay(self->fd, true);
   c->local_ = Address::localOf(self->fd);
   c->state_ = ConnectionState::kOpen;
   self->started = true;
@@ -234,6 +240,12 @@ void Connection::Impl::postRead(const std::shared_ptr<Impl>& self) {
   self->owner->dispatcher_.post([self] {
     self->read_posted = false;
     if (self->owner != nullptr) read(self);
+  });
+}
+
+void Connection::Impl::postRemoteClose(const std::shared_ptr<Impl>& self) {
+  self->owner->dispatcher_.post([self] {
+    if (self->owner) self->closeSocket(ConnectionEvent::kRemoteClose, "");
   });
 }
 
@@ -389,8 +401,7 @@ std::unique_ptr<Connection> Connection::createServer(event::Dispatcher& dispatch
                                                      const Address& remote) {
   auto c = std::unique_ptr<Connection>(new Connection(dispatcher, fd, false));
   c->remote_ = remote;
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setTcpNoDelay(fd, true);
   c->local_ = Address::localOf(fd);
   if (Status s = c->impl_->watch(); !s.isOk()) {
     // Reported once reading starts, like any other failure of the socket.
@@ -415,16 +426,14 @@ Connection::~Connection() {
 
 void Connection::connect(std::chrono::milliseconds timeout) {
   auto self = impl_;
-  auto fail = [&](int err) {
+  auto fail = [&](std::string why) {
     // Report asynchronously like every other connect outcome.
-    close_reason_ = std::string("connect_failed: ") + std::strerror(err);
-    dispatcher_.post([self] {
-      if (self->owner) self->closeSocket(ConnectionEvent::kRemoteClose, "");
-    });
+    close_reason_ = "connect_failed: " + why;
+    Impl::postRemoteClose(self);
   };
   impl_->fd = ::socket(remote_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (impl_->fd < 0) return fail(errno);
-  if (Status s = impl_->watch(); !s.isOk()) return fail(EMFILE);
+  if (impl_->fd < 0) return fail(std::strerror(errno));
+  if (Status s = impl_->watch(); !s.isOk()) return fail(s.message());
   impl_->connect_timer = dispatcher_.createTimer([self] {
     if (self->owner == nullptr || self->owner->state_ != ConnectionState::kConnecting) return;
     self->owner->close_reason_ = "connect_timeout";
@@ -442,7 +451,7 @@ void Connection::connect(std::chrono::milliseconds timeout) {
     });
     return;
   }
-  if (errno != EINPROGRESS) return fail(errno);
+  if (errno != EINPROGRESS) return fail(std::strerror(errno));
   // The writable edge (or an error edge) finishes it: onReady.
 }
 
@@ -459,10 +468,7 @@ void Connection::startReading() {
   impl_->started = true;
   if (!impl_->file_event) {
     // createServer could not watch the socket.
-    auto self = impl_;
-    dispatcher_.post([self] {
-      if (self->owner) self->closeSocket(ConnectionEvent::kRemoteClose, "");
-    });
+    Impl::postRemoteClose(impl_);
     return;
   }
   // Bytes that arrived before now raised an edge that read() ignored; read
@@ -558,9 +564,6 @@ void Connection::setHeldWriteBytes(uint64_t bytes) {
   if (state_ != ConnectionState::kClosed) impl_->updateWatermarks();
 }
 
-void Connection::setNoDelay(bool enable) {
-  const int value = enable ? 1 : 0;
-  if (impl_->fd >= 0) setsockopt(impl_->fd, IPPROTO_TCP, TCP_NODELAY, &value, sizeof value);
-}
+void Connection::setNoDelay(bool enable) { setTcpNoDelay(impl_->fd, enable); }
 
 }  // namespace weir::net

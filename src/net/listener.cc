@@ -23,24 +23,19 @@ Listener::Listener(event::Dispatcher& dispatcher, AcceptCallback on_accept)
 Result<std::unique_ptr<Listener>> Listener::create(event::Dispatcher& dispatcher,
                                                    const Address& address, Options options,
                                                    AcceptCallback on_accept) {
+  auto fail = [&](std::string_view why) {
+    return ioError("cannot listen on " + address.asString() + ": " + std::string(why));
+  };
   auto listener = std::unique_ptr<Listener>(new Listener(dispatcher, std::move(on_accept)));
   const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ioError("cannot listen on " + address.asString() + ": " + std::strerror(errno));
+  if (fd < 0) return fail(std::strerror(errno));
   listener->fd_ = fd;  // closed by ~Listener from here on
   const int one = 1;
-  const char* step = nullptr;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
-    step = "SO_REUSEADDR";
-  } else if (options.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-    step = "SO_REUSEPORT";
-  } else if (::bind(fd, address.sockaddrData(), address.sockaddrSize()) != 0) {
-    step = "bind";
-  } else if (::listen(fd, options.backlog) != 0) {
-    step = "listen";
-  }
-  if (step != nullptr) {
-    return ioError("cannot listen on " + address.asString() + ": " + std::strerror(errno));
-  }
+  const bool bound = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+                     (!options.reuse_port || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0) &&
+                     ::bind(fd, address.sockaddrData(), address.sockaddrSize()) == 0 &&
+                     ::listen(fd, options.backlog) == 0;
+  if (!bound) return fail(std::strerror(errno));
   listener->local_ = Address::localOf(fd);
   Listener* raw = listener.get();
   auto event = dispatcher.createFileEvent(fd, [raw](uint32_t ready) {
@@ -49,7 +44,7 @@ Result<std::unique_ptr<Listener>> Listener::create(event::Dispatcher& dispatcher
       raw->acceptReady();
     }
   });
-  if (!event) return ioError("cannot listen on " + address.asString() + ": " + event.status().message());
+  if (!event) return fail(event.status().message());
   listener->event_ = std::move(event).value();
   return listener;
 }

@@ -342,10 +342,6 @@ class Server::AdminEndpoint : public ConnectionManagerOwner {
   std::unordered_map<HttpConnectionManager*, std::unique_ptr<HttpConnectionManager>> connections_;
 };
 
-struct Server::Signals {
-  event::SignalEventPtr event;
-};
-
 // ---------------------------------------------------------------------------
 
 Server::Server(ServerOptions options, const FilterRegistry& registry, stats::Store& store)
@@ -489,7 +485,7 @@ Status Server::start(std::shared_ptr<const config::Bootstrap> bootstrap,
     }
   });
   if (signal_event) {
-    signals_ = std::make_unique<Signals>(Signals{std::move(signal_event).value()});
+    signals_ = std::move(signal_event).value();
   } else {
     // Another server in this process has them (tests): it drains on SIGTERM.
     WEIR_WARN("signals are not handled by this server: {}", signal_event.status().toString());

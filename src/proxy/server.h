@@ -197,8 +197,7 @@ class Server {
   // The admin listener and its connections live on the main dispatcher.
   class AdminEndpoint;
   std::unique_ptr<AdminEndpoint> admin_;
-  struct Signals;
-  std::unique_ptr<Signals> signals_;
+  event::SignalEventPtr signals_;  // SIGINT/SIGTERM drain, SIGHUP reloads
 };
 
 }  // namespace weir::proxy
