@@ -7,7 +7,7 @@
 # private cache under the key weir looks up (object + .sha256 sidecar), then
 # runs `weir wasm run --engine aot` on each and prints CPU seconds, after the
 # native gcc -O2 build and the same without auto-vectorization (native-novec:
-# the compiled tier gets scalar Wasm, so this is the scalar baseline):
+# the baseline for a scalar Wasm build, WASM_FLAGS without -msimd128):
 #   full        what weir ships by default: guard pages (no per-access bounds
 #               check), entry checks, loop polls
 #   explicit    full with explicit bounds checks (MemoryChecks::kExplicit,
@@ -28,7 +28,7 @@ work="$build/bench-wasm/aot-variants"
 rm -rf "$work"; mkdir -p "$work/c"
 export WEIR_AOT_CACHE_DIR="$work/cache"
 # The Wasm features bench/wasm/run.sh builds with (WASM_FLAGS, same default).
-clang --target=wasm32-wasi -O2 ${WASM_FLAGS--mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals} \
+clang --target=wasm32-wasi -O2 ${WASM_FLAGS--msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals} \
   -fuse-ld=lld -o "$work/$name.wasm" "$here/$name.c"
 gcc -O2 -o "$work/$name.native" "$here/$name.c"
 gcc -O2 -fno-tree-vectorize -o "$work/$name.native-novec" "$here/$name.c"

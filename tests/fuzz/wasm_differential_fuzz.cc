@@ -25,19 +25,23 @@ extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
 
 namespace {
 
+using weir::wasm::aot::Emitter;
 using weir::wasm::aot::MemoryChecks;
 using weir::wasm::fuzz::Differential;
 using weir::wasm::fuzz::DifferentialConfig;
 
-Differential& differential(MemoryChecks checks) {
-  auto make = [](MemoryChecks c) {
+Differential& differential(MemoryChecks checks, Emitter emitter) {
+  auto make = [](MemoryChecks c, Emitter e) {
     DifferentialConfig config;
     config.aot.use_cache = false;
     config.aot.memory_checks = c;
+    config.aot.emitter = e;
     return new Differential(config);
   };
-  static Differential* guard = make(MemoryChecks::kGuardPages);
-  static Differential* checked = make(MemoryChecks::kExplicit);
+  static Differential* guard = make(MemoryChecks::kGuardPages, Emitter::kSimd);
+  static Differential* checked = make(MemoryChecks::kExplicit, Emitter::kSimd);
+  static Differential* emitted = make(MemoryChecks::kGuardPages, Emitter::kAll);
+  if (emitter == Emitter::kAll) return *emitted;
   return checks == MemoryChecks::kExplicit ? *checked : *guard;
 }
 
@@ -50,11 +54,12 @@ bool haveToolchain() {
   return ok;
 }
 
-void check(MemoryChecks checks, const uint8_t* data, size_t size) {
-  std::string diff = differential(checks).run(data, size);
+void check(MemoryChecks checks, Emitter emitter, const uint8_t* data, size_t size) {
+  std::string diff = differential(checks, emitter).run(data, size);
   if (diff.empty()) return;
-  std::fprintf(stderr, "interpreter and compiled tier (%s) differ: %s\n",
-               checks == MemoryChecks::kExplicit ? "explicit checks" : "guard pages", diff.c_str());
+  std::fprintf(stderr, "interpreter and compiled tier (%s%s) differ: %s\n",
+               checks == MemoryChecks::kExplicit ? "explicit checks" : "guard pages",
+               emitter == Emitter::kAll ? ", every function through weir's C emitter" : "", diff.c_str());
   std::abort();
 }
 
@@ -62,7 +67,8 @@ void check(MemoryChecks checks, const uint8_t* data, size_t size) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0 || size > 4096 || !haveToolchain()) return 0;
-  check(MemoryChecks::kGuardPages, data + 1, size - 1);
-  if (data[0] & 1) check(MemoryChecks::kExplicit, data + 1, size - 1);
+  check(MemoryChecks::kGuardPages, Emitter::kSimd, data + 1, size - 1);
+  if (data[0] & 1) check(MemoryChecks::kExplicit, Emitter::kSimd, data + 1, size - 1);
+  if (data[0] & 2) check(MemoryChecks::kGuardPages, Emitter::kAll, data + 1, size - 1);
   return 0;
 }

@@ -16,7 +16,9 @@
 #include "base/logging.h"
 #include "wasm/aot/cache.h"
 #include "wasm/aot/codegen.h"
+#include "wasm/aot/emitter.h"
 #include "wasm/aot/prepare.h"
+#include "wasm/aot/simd_prelude.h"
 #include "wasm/aot/toolchain.h"
 #include "wasm/runtime/objects.h"
 
@@ -195,18 +197,32 @@ AotCode::CodeAt AotCode::functionAt(uintptr_t pc) const {
   return {static_cast<int64_t>(it->func_index), it->entry};
 }
 
+namespace {
+
+// Whether environment variable `name` selects `alternative` over
+// `usual` (anything else set there is warned about once and ignored).
+bool envSelects(const char* name, std::string_view usual, std::string_view alternative) {
+  const char* v = std::getenv(name);
+  if (v && v == alternative) return true;
+  if (v && *v && v != usual) WEIR_WARN("wasm: {}={} is not {} or {}; using {}", name, v, alternative, usual, usual);
+  return false;
+}
+
+}  // namespace
+
 MemoryChecks resolveMemoryChecks(MemoryChecks checks) {
   // Guard pages need 8 GiB of address space per memory.
   if constexpr (sizeof(void*) < 8) return MemoryChecks::kExplicit;
   if (checks != MemoryChecks::kDefault) return checks;
-  static const MemoryChecks from_env = [] {
-    const char* v = std::getenv("WEIR_AOT_BOUNDS_CHECKS");
-    if (v && std::string_view(v) == "explicit") return MemoryChecks::kExplicit;
-    if (v && *v && std::string_view(v) != "guard") {
-      WEIR_WARN("wasm: WEIR_AOT_BOUNDS_CHECKS={} is not explicit or guard; using guard pages", v);
-    }
-    return MemoryChecks::kGuardPages;
-  }();
+  static const MemoryChecks from_env = envSelects("WEIR_AOT_BOUNDS_CHECKS", "guard", "explicit")
+                                           ? MemoryChecks::kExplicit
+                                           : MemoryChecks::kGuardPages;
+  return from_env;
+}
+
+Emitter resolveEmitter(Emitter emitter) {
+  if (emitter != Emitter::kDefault) return emitter;
+  static const Emitter from_env = envSelects("WEIR_AOT_EMITTER", "simd", "all") ? Emitter::kAll : Emitter::kSimd;
   return from_env;
 }
 
@@ -230,11 +246,32 @@ Result<const AotCode*> AotCode::explicitChecksVariant() const {
 }
 
 Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level, const std::string& emit_c_dir,
-                                         MemoryChecks checks) {
+                                         MemoryChecks checks, Emitter emitter) {
   checks = resolveMemoryChecks(checks);
+  emitter = resolveEmitter(emitter);
   const Result<Toolchain>& tools = toolchain();
   if (!tools) return tools.status();
-  auto prepared = prepareModule(module);
+  // Functions wasm2c cannot translate (and, for tests, every one the emitter
+  // can) are translated by weir and spliced in place of wasm2c's stubs.
+  std::vector<bool> stubbed(module.functions.size());
+  std::vector<std::pair<uint32_t, std::string>> own;
+  bool simd = false;
+  if (v128InSignatures(module)) {
+    return unimplemented("the compiled tier does not support SIMD values (v128) in function types, globals or imports");
+  }
+  for (uint32_t i = 0; i < module.functions.size(); ++i) {
+    const bool needed = usesSimd(module, i);
+    if (!needed && emitter != Emitter::kAll) continue;
+    auto c = emitFunction(module, i, checks);
+    if (!c) {
+      if (needed) return c.status();
+      continue;
+    }
+    stubbed[i] = true;
+    simd |= needed;
+    own.emplace_back(module.num_imported_funcs + i, std::move(c.value()));
+  }
+  auto prepared = prepareModule(module, stubbed);
   if (!prepared) return prepared.status();
   auto dir = TempDir::create();
   if (!dir) return dir.status();
@@ -244,24 +281,11 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
   }
   Status s = runTool({tools.value().wasm2c, "--no-debug-names", "-n", "m", "module.wasm", "-o", "module.c"}, d,
                      d + "/wasm2c.log");
-  if (!s.isOk()) {
-    bool simd = false;
-    for (const FuncType& t : module.types) {
-      for (ValType v : t.params()) simd |= v == ValType::kV128;
-      for (ValType v : t.results()) simd |= v == ValType::kV128;
-    }
-    for (const wasm::Function& f : module.functions) {
-      for (const LocalRun& r : f.locals) simd |= r.type == ValType::kV128;
-    }
-    // wasm2c 1.0.32 aborts on any SIMD instruction; types only show some of them.
-    return unimplemented(std::string("wasm2c cannot translate this module") +
-                         (simd ? " (it uses SIMD, which wasm2c 1.0.32 does not support)"
-                               : " (wasm2c 1.0.32 aborts on SIMD instructions and a few other features)") +
-                         ": " + s.message());
-  }
+  if (!s.isOk()) return unimplemented("wasm2c cannot translate this module: " + s.message());
   std::string c, h;
   if (!readFile(d + "/module.c", c) || !readFile(d + "/module.h", h)) return internalError("wasm2c wrote no module.c");
   if (Status p = patchGeneratedSource(c, h, checks); !p.isOk()) return p;
+  if (Status p = spliceFunctions(c, own, simd ? kSimdPrelude : ""); !p.isOk()) return p;
   c += glueSource(module, sha256Hex(module.bytes));
   std::string rt = runtimeHeader(checks);
   if (!writeFile(d + "/module.c", c.data(), c.size()) || !writeFile(d + "/module.h", h.data(), h.size()) ||
@@ -296,7 +320,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
     return tools.status();
   }
   const MemoryChecks checks = resolveMemoryChecks(options.memory_checks);
-  std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level, checks);
+  std::string key = cacheKey(module.bytes, tools.value().identity, options.opt_level, checks, options.emitter);
   // Records how the object was built; for explicitChecksVariant().
   auto finish = [&](std::unique_ptr<AotCode>& code) {
     code->memory_checks = checks;
@@ -323,7 +347,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
       WEIR_WARN("wasm: {}, recompiling", cached.status().message());
     }
   }
-  auto object = buildObject(module, options.opt_level, options.emit_c_dir, checks);
+  auto object = buildObject(module, options.opt_level, options.emit_c_dir, checks, options.emitter);
   if (!object) return object.status();
   if (options.use_cache) {
     if (Status s = writeArtifact(path, object.value()); !s.isOk()) {

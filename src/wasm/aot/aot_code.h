@@ -89,6 +89,7 @@ Result<std::unique_ptr<AotCode>> compileModule(const wasm::Module& module, const
 // The shared object for `module`, built in a private temporary directory.
 Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_level,
                                          const std::string& emit_c_dir = {},
-                                         MemoryChecks checks = MemoryChecks::kDefault);
+                                         MemoryChecks checks = MemoryChecks::kDefault,
+                                         Emitter emitter = Emitter::kDefault);
 
 }  // namespace weir::wasm::aot

@@ -31,11 +31,13 @@ std::string sha256Hex(std::span<const uint8_t> bytes) {
 }
 
 std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level,
-                     MemoryChecks checks) {
+                     MemoryChecks checks, Emitter emitter) {
   const char* memory = resolveMemoryChecks(checks) == MemoryChecks::kGuardPages ? "guard" : "explicit";
   std::string id = "module:" + sha256Hex(module_bytes) + "\nweir:" WEIR_VERSION_STRING "\nabi:" +
                    std::to_string(kAbiVersion) + "\ntoolchain:" + toolchain_identity + "\nopt:" +
                    std::to_string(opt_level) + "\nmemory:" + memory + "\n";
+  // Keys of the default build stay what they were before the option existed.
+  if (resolveEmitter(emitter) == Emitter::kAll) id += "emitter:all\n";
   return sha256Hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(id.data()), id.size()));
 }
 

@@ -16,10 +16,10 @@ namespace weir::wasm::aot {
 
 std::string sha256Hex(std::span<const uint8_t> bytes);
 
-// The key of an object built with `checks` (resolved); the three-argument
-// form is the key of the default build.
+// The key of an object built with `checks` and `emitter`; the
+// three-argument form is the key of the default build.
 std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level,
-                     MemoryChecks checks);
+                     MemoryChecks checks, Emitter emitter = Emitter::kDefault);
 std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& toolchain_identity, int opt_level);
 
 // The cache directory for `options`, created (0700) if missing.

@@ -265,41 +265,6 @@ WEIR_EXPORT const wasm_rt_function_ptr_t* weir_aot_func_ptrs(uint32_t* count) {
 }
 )";
 
-const char* cType(ValType t) {
-  switch (t) {
-    case ValType::kI32: return "u32";
-    case ValType::kI64: return "u64";
-    case ValType::kF32: return "f32";
-    case ValType::kF64: return "f64";
-    case ValType::kFuncRef: return "wasm_rt_funcref_t";
-    case ValType::kExternRef: return "wasm_rt_externref_t";
-    case ValType::kV128: return "v128";
-  }
-  return "u32";
-}
-
-char mangleChar(ValType t) {
-  switch (t) {
-    case ValType::kI32: return 'i';
-    case ValType::kI64: return 'j';
-    case ValType::kF32: return 'f';
-    case ValType::kF64: return 'd';
-    case ValType::kFuncRef: return 'r';
-    case ValType::kExternRef: return 'e';
-    case ValType::kV128: return 'o';
-  }
-  return 'i';
-}
-
-// The C return type wasm2c gives a function of type `t`.
-std::string returnType(const FuncType& t) {
-  if (t.numResults() == 0) return "void";
-  if (t.numResults() == 1) return cType(t.results()[0]);
-  std::string s = "struct wasm_multi_";
-  for (ValType r : t.results()) s += mangleChar(r);
-  return s;
-}
-
 // C expression turning slot `s[k]` into a value of type t.
 std::string fromSlot(ValType t, uint32_t k) {
   std::string s = "s[" + std::to_string(k) + "]";
@@ -427,6 +392,41 @@ Status useDirectMemoryBase(std::string& c, std::string& h) {
 
 }  // namespace
 
+const char* cType(ValType t) {
+  switch (t) {
+    case ValType::kI32: return "u32";
+    case ValType::kI64: return "u64";
+    case ValType::kF32: return "f32";
+    case ValType::kF64: return "f64";
+    case ValType::kFuncRef: return "wasm_rt_funcref_t";
+    case ValType::kExternRef: return "wasm_rt_externref_t";
+    case ValType::kV128: return "weir_v128";
+  }
+  return "u32";
+}
+
+char mangleChar(ValType t) {
+  switch (t) {
+    case ValType::kI32: return 'i';
+    case ValType::kI64: return 'j';
+    case ValType::kF32: return 'f';
+    case ValType::kF64: return 'd';
+    case ValType::kFuncRef: return 'r';
+    case ValType::kExternRef: return 'e';
+    case ValType::kV128: return 'o';
+  }
+  return 'i';
+}
+
+// The C return type wasm2c gives a function of type `t`.
+std::string returnType(const FuncType& t) {
+  if (t.numResults() == 0) return "void";
+  if (t.numResults() == 1) return cType(t.results()[0]);
+  std::string s = "struct wasm_multi_";
+  for (ValType r : t.results()) s += mangleChar(r);
+  return s;
+}
+
 std::string runtimeHeader(MemoryChecks checks) {
   std::string h = kHeaderPrologue;
   h += std::string("#define WASM_RT_MEMCHECK_SIGNAL_HANDLER ") +
@@ -490,6 +490,33 @@ Status patchGeneratedSource(std::string& c, std::string& h, MemoryChecks checks)
     c.insert(0, "#define WEIR_BASE_LOCAL\n");
   }
   c.insert(0, "#include <stdarg.h>\n");
+  return Status::ok();
+}
+
+Status spliceFunctions(std::string& c, const std::vector<std::pair<uint32_t, std::string>>& definitions,
+                       std::string_view prelude) {
+  if (definitions.empty()) return Status::ok();
+  std::string out;
+  out.reserve(c.size() + prelude.size());
+  // wasm2c writes the definitions in function order, each from a line
+  // "static RET w2c_f<N>(Z_m_instance_t* instance...) {" to a line "}".
+  size_t last = 0;
+  for (const auto& [index, text] : definitions) {
+    const std::string name = " w2c_f" + std::to_string(index) + "(Z_m_instance_t* instance";
+    size_t at = c.find(name, last);
+    size_t begin = at == std::string::npos ? at : c.rfind('\n', at);
+    size_t end = at == std::string::npos ? at : c.find("\n}\n", at);
+    if (begin == std::string::npos || end == std::string::npos || c.compare(begin + 1, 7, "static ") != 0) {
+      return internalError("unexpected wasm2c output (no definition of w2c_f" + std::to_string(index) +
+                           "); wasm2c 1.0.32 is required");
+    }
+    out.append(c, last, begin + 1 - last);
+    if (last == 0) out += prelude;
+    out += text;
+    last = end + 3;
+  }
+  out.append(c, last, std::string::npos);
+  c = std::move(out);
   return Status::ok();
 }
 

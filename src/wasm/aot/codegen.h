@@ -6,6 +6,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "wasm/aot/options.h"
@@ -26,5 +29,19 @@ Status patchGeneratedSource(std::string& c_source, std::string& header, MemoryCh
 // generated C file. `module_digest` (hex SHA-256 of its bytes) is compiled in
 // and checked when the object is loaded.
 std::string glueSource(const wasm::Module& module, const std::string& module_digest);
+
+// Replaces wasm2c's definition of each function in `definitions` (function
+// index, C definition from emitter.h) and, when `prelude` is not empty,
+// inserts it before the first definition. Fails (kInternal) when a
+// definition is not found.
+Status spliceFunctions(std::string& c_source, const std::vector<std::pair<uint32_t, std::string>>& definitions,
+                       std::string_view prelude);
+
+// How wasm2c 1.0.32 writes types: the C type of a value, the letter of a
+// value type in multi-value struct names and fields (struct wasm_multi_id
+// { u32 i0; f64 d1; }), and the C return type of a function of type `t`.
+const char* cType(ValType t);
+char mangleChar(ValType t);
+std::string returnType(const FuncType& t);
 
 }  // namespace weir::wasm::aot

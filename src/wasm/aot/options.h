@@ -14,6 +14,14 @@ enum class MemoryChecks {
   kExplicit,    // every access compared against the memory's current size
 };
 
+// Which functions weir's own C emitter (emitter.h) translates instead of
+// wasm2c.
+enum class Emitter {
+  kDefault,  // $WEIR_AOT_EMITTER=all|simd, else kSimd
+  kSimd,     // the functions wasm2c 1.0.32 cannot translate: SIMD instructions or v128 locals
+  kAll,      // every function it can translate (tests: the spec suite through the emitter)
+};
+
 struct AotOptions {
   // Cache directory; empty: $WEIR_AOT_CACHE_DIR, else $XDG_CACHE_HOME/weir/aot,
   // else $HOME/.cache/weir/aot.
@@ -26,10 +34,13 @@ struct AotOptions {
   // (`weir wasm compile --emit-c DIR`: debugging, measuring variants).
   std::string emit_c_dir;
   MemoryChecks memory_checks = MemoryChecks::kDefault;
+  Emitter emitter = Emitter::kDefault;
 };
 
 // kDefault resolved (environment, platform); the other values unchanged
 // except kGuardPages where guard pages cannot work (32-bit hosts).
 MemoryChecks resolveMemoryChecks(MemoryChecks checks);
+// kDefault resolved from the environment.
+Emitter resolveEmitter(Emitter emitter);
 
 }  // namespace weir::wasm::aot

@@ -63,7 +63,7 @@ int sectionRank(uint8_t id) {
 
 }  // namespace
 
-Result<PreparedModule> prepareModule(const wasm::Module& m) {
+Result<PreparedModule> prepareModule(const wasm::Module& m, const std::vector<bool>& stubbed) {
   if (m.num_imported_tables > 0) {
     return unimplemented("the compiled tier does not support imported tables");
   }
@@ -165,6 +165,40 @@ Result<PreparedModule> prepareModule(const wasm::Module& m) {
         payload.insert(payload.end(), declare.begin(), declare.end());
         putSection(bin, 9, payload);
         elements_done = true;
+        continue;
+      }
+      case 1: {
+        // Types with v128 are used by blocks only (emitter.h checks), in
+        // functions weir emits itself; wasm2c sees i64 in their place.
+        std::vector<uint8_t> payload;
+        putU32(payload, static_cast<uint32_t>(m.types.size()));
+        auto putTypes = [&](std::span<const ValType> types) {
+          putU32(payload, static_cast<uint32_t>(types.size()));
+          for (ValType t : types) payload.push_back(static_cast<uint8_t>(t == ValType::kV128 ? ValType::kI64 : t));
+        };
+        for (const FuncType& t : m.types) {
+          payload.push_back(0x60);
+          putTypes(t.params());
+          putTypes(t.results());
+        }
+        putSection(bin, 1, payload);
+        continue;
+      }
+      case 10: {
+        // Functions another translator emits get a body wasm2c can always
+        // translate: no locals, `unreachable`.
+        std::vector<uint8_t> payload;
+        putU32(payload, static_cast<uint32_t>(m.functions.size()));
+        for (size_t i = 0; i < m.functions.size(); ++i) {
+          const wasm::Function& f = m.functions[i];
+          if (i < stubbed.size() && stubbed[i]) {
+            payload.insert(payload.end(), {0x03, 0x00, 0x00, 0x0B});
+          } else {
+            putU32(payload, f.end_offset - f.entry_offset);
+            payload.insert(payload.end(), m.bytes.begin() + f.entry_offset, m.bytes.begin() + f.end_offset);
+          }
+        }
+        putSection(bin, 10, payload);
         continue;
       }
       default: {

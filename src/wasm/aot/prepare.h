@@ -27,7 +27,9 @@ struct PreparedModule {
 };
 
 // kUnimplemented names what the compiled tier does not support (tables shared
-// with other instances, funcref globals, more than one memory).
-Result<PreparedModule> prepareModule(const wasm::Module& module);
+// with other instances, funcref globals, more than one memory). Defined
+// functions marked in `stubbed` (by defined index) get the body
+// `unreachable`: their C definitions come from emitter.h.
+Result<PreparedModule> prepareModule(const wasm::Module& module, const std::vector<bool>& stubbed = {});
 
 }  // namespace weir::wasm::aot

@@ -178,8 +178,9 @@ TEST(GuardPagesDeathTest, FaultsThatAreNotTheGuestsStillCrash) {
       "");
 }
 
-// The default build only, at -O1, to keep the file's run time short (one C
-// compile per input); the fuzz target compares both builds at -O2.
+// The default build, and weir's C emitter for the inputs that ask for it, at
+// -O1 to keep the file's run time short (one C compile per input and build);
+// the fuzz target compares all three builds at -O2.
 TEST(AotDifferential, SeedCorpusAgreesWithTheInterpreter) {
   if (!aot::toolchain().isOk()) GTEST_SKIP() << "no wasm2c or C compiler";
   auto corpus = testing::seedCorpus("wasm_differential");
@@ -188,10 +189,16 @@ TEST(AotDifferential, SeedCorpusAgreesWithTheInterpreter) {
   config.aot.use_cache = false;
   config.aot.opt_level = 1;
   fuzz::Differential diff(config);
+  config.aot.emitter = aot::Emitter::kAll;
+  fuzz::Differential emitted(config);
   // As the fuzz target: the first byte picks the builds, the rest is the module.
   for (const auto& input : corpus) {
     if (input.empty()) continue;
     EXPECT_EQ(diff.run(input.data() + 1, input.size() - 1), "") << "input of " << input.size() << " bytes";
+    if (input[0] & 2) {
+      EXPECT_EQ(emitted.run(input.data() + 1, input.size() - 1), "")
+          << "input of " << input.size() << " bytes, weir's C emitter";
+    }
   }
 }
 
