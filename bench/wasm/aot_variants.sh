@@ -13,6 +13,9 @@
 #   explicit    full with explicit bounds checks (MemoryChecks::kExplicit,
 #               WEIR_AOT_BOUNDS_CHECKS=explicit)
 #   O3          full compiled with -O3 instead of -O2
+#   baseline    full compiled for baseline x86-64 (SSE2) where weir builds for
+#               x86-64-v2 (SSSE3, SSE4.1/4.2, POPCNT: pshufb, pinsr*/pextr*),
+#               i.e. what a CPU without x86-64-v2 runs
 #   no-poll     no fuel/interrupt poll at loop headers and function entry
 #   no-entry    no depth/native-stack check at function entry (nor poll)
 #   bare        neither of the two (guard pages still on)
@@ -48,7 +51,7 @@ printf '%-12s %8s %s\n' variant "cpu s" checksum
 for n in native native-novec; do
   printf '%-12s %8s %s\n' $n "$(cpu "$work/$name.$n" "$iters")" "$(sed -n 's/.*checksum=//p' "$work/.out")"
 done
-for v in ${VARIANTS:-full explicit O3 no-poll no-entry bare no-force}; do
+for v in ${VARIANTS:-full baseline explicit O3 no-poll no-entry bare no-force}; do
   d="$work/$v"
   if [ "$v" = explicit ]; then cp -r "$work/c-explicit" "$d"; else cp -r "$work/c" "$d"; fi
   case $v in
@@ -66,6 +69,9 @@ for v in ${VARIANTS:-full explicit O3 no-poll no-entry bare no-force}; do
     substituted "$v" 'WEIR_FORCE_READ_INT(v)$' "$d/module.c"
   fi
   opt=-O2; [ "$v" = O3 ] && opt=-O3
+  # The instruction-set level weir compiled for (weir_aot_isa in the glue).
+  isa=$(sed -n 's/.*weir_aot_isa(void) { return "\([^"]*\)".*/\1/p' "$d/module.c")
+  [ -n "$isa" ] && [ "$v" != baseline ] && opt="$opt -march=$isa"
   (cd "$d" && gcc $opt -fPIC -shared -fvisibility=hidden -ffp-contract=off -DNDEBUG -w -I. \
      -o module.so module.c -lm)
   cp "$d/module.so" "$so"; sha256sum "$so" | cut -d' ' -f1 >"$so.sha256"

@@ -44,7 +44,7 @@
 
 namespace weir::wasm::aot {
 
-inline constexpr uint32_t kAbiVersion = 6;
+inline constexpr uint32_t kAbiVersion = 7;
 
 extern "C" {
 WEIR_AOT_ABI_DECLS

@@ -91,6 +91,16 @@ Result<std::unique_ptr<AotCode>> AotCode::load(std::span<const uint8_t> object, 
   if (!bind(handle, "weir_aot_module_digest", digest) || sha256Hex(module.bytes) != digest()) {
     return failedPrecondition("compiled object was built for another module");
   }
+  // An object built for an instruction-set level this CPU lacks would die
+  // of SIGILL: only a hand-installed one can get here (the level is in the
+  // cache key).
+  using IsaFn = const char* (*)();
+  IsaFn isa = nullptr;
+  if (!bind(handle, "weir_aot_isa", isa)) return failedPrecondition("compiled module lacks weir's entry points");
+  if (std::string_view(isa()) != hostIsa()) {
+    return failedPrecondition(std::string("compiled module was built for ") + (*isa() ? isa() : "baseline x86-64") +
+                              ", this CPU runs " + (hostIsa().empty() ? "baseline code only" : hostIsa()));
+  }
   AbiVersionFn abi = nullptr;
   InstanceSizeFn size = nullptr;
   InitModuleFn init = nullptr;
@@ -301,10 +311,11 @@ Result<std::vector<uint8_t>> buildObject(const wasm::Module& module, int opt_lev
   }
   // Fixed flags: no fast-math or FP contraction (Wasm float semantics), hidden
   // symbols except the weir_aot_* entry points.
-  s = runTool({tools.value().cc, "-O" + std::to_string(opt_level), "-fPIC", "-shared", "-fvisibility=hidden",
-               "-ffp-contract=off", "-DNDEBUG", "-w", "-I.", "-o", "module.so", "module.c",
-               "-lm"},
-              d, d + "/cc.log");
+  std::vector<std::string> argv = {tools.value().cc, "-O" + std::to_string(opt_level), "-fPIC", "-shared",
+                                   "-fvisibility=hidden", "-ffp-contract=off", "-DNDEBUG", "-w", "-I."};
+  if (!hostIsa().empty()) argv.push_back("-march=" + hostIsa());
+  argv.insert(argv.end(), {"-o", "module.so", "module.c", "-lm"});
+  s = runTool(argv, d, d + "/cc.log");
   if (!s.isOk()) return s;
   std::string so;
   if (!readFile(d + "/module.so", so)) return internalError("the C compiler wrote no module.so");

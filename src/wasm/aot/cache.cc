@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "wasm/aot/abi.h"
+#include "wasm/aot/toolchain.h"
 
 #ifndef WEIR_VERSION_STRING
 #error "WEIR_VERSION_STRING must be defined by the build"
@@ -38,6 +39,7 @@ std::string cacheKey(std::span<const uint8_t> module_bytes, const std::string& t
                    std::to_string(opt_level) + "\nmemory:" + memory + "\n";
   // Keys of the default build stay what they were before the option existed.
   if (resolveEmitter(emitter) == Emitter::kAll) id += "emitter:all\n";
+  if (!hostIsa().empty()) id += "isa:" + hostIsa() + "\n";
   return sha256Hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(id.data()), id.size()));
 }
 

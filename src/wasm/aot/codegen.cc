@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "wasm/aot/abi.h"
+#include "wasm/aot/toolchain.h"
 
 namespace weir::wasm::aot {
 
@@ -524,6 +525,7 @@ std::string glueSource(const wasm::Module& m, const std::string& module_digest) 
   std::string g = kGlueRuntime;
   // Checked after dlopen: the loaded object is the one built for this module.
   g += "WEIR_EXPORT const char* weir_aot_module_digest(void) { return \"" + module_digest + "\"; }\n";
+  g += "WEIR_EXPORT const char* weir_aot_isa(void) { return \"" + hostIsa() + "\"; }\n";
   // Host imports: arguments go to weir as 8-byte slots, results come back in them.
   // e->self is the environment whether wasm2c passed it or a pointer to the
   // instance field holding it (element segments do the latter).

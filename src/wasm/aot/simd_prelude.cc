@@ -47,8 +47,15 @@ typedef double weir_f64x2 __attribute__((vector_size(16)));
 
 /* lo holds bytes 0..7 (little-endian), hi bytes 8..15. */
 WEIR_SIMD_INLINE weir_v128 weir_v128_make(uint64_t lo, uint64_t hi) {
+#if WEIR_V128_SSE2
+  /* movq + movq + punpcklqdq; a vector literal of two variables can go
+   * through the stack (two 8-byte stores, one 16-byte reload: a store
+   * forwarding stall). Constants fold either way. */
+  return (weir_v128)_mm_unpacklo_epi64(_mm_cvtsi64_si128((long long)lo), _mm_cvtsi64_si128((long long)hi));
+#else
   const weir_v128 r = {(long long)lo, (long long)hi};
   return r;
+#endif
 }
 
 /* Bits of x where m is 1, bits of y where m is 0. */
@@ -103,6 +110,44 @@ WEIR_SIMD_INLINE weir_v128 weir_simd_f64x2Splat(double x) {
   return (weir_v128)r;
 }
 
+#if WEIR_V128_SSE2
+/* SSE2's lane moves are the 16-bit pextrw/pinsrw, whose lane is an
+ * immediate: one case per lane, which folds to the one instruction when the
+ * lane is a constant (always, in emitted code). Subscripting a vector would
+ * go through the stack instead (a 16-byte store, a narrow store and a
+ * 16-byte reload, which store forwarding cannot serve). */
+#define WEIR_LANES8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+WEIR_SIMD_INLINE uint32_t weir_v128_extract16(weir_v128 a, uint32_t lane) {
+  switch (lane & 7) {
+#define WEIR_CASE(n) case n: return (uint32_t)_mm_extract_epi16((__m128i)a, n);
+    WEIR_LANES8(WEIR_CASE)
+#undef WEIR_CASE
+  }
+  return 0;
+}
+WEIR_SIMD_INLINE weir_v128 weir_v128_insert16(weir_v128 a, uint32_t lane, uint32_t x) {
+  switch (lane & 7) {
+#define WEIR_CASE(n) case n: return (weir_v128)_mm_insert_epi16((__m128i)a, (int)(x & 0xffff), n);
+    WEIR_LANES8(WEIR_CASE)
+#undef WEIR_CASE
+  }
+  return a;
+}
+#undef WEIR_LANES8
+
+WEIR_SIMD_INLINE uint32_t weir_simd_i8x16ExtractLaneS(weir_v128 a, uint32_t lane) {
+  return (uint32_t)(int32_t)(int8_t)(weir_v128_extract16(a, (lane & 15) >> 1) >> ((lane & 1) * 8));
+}
+WEIR_SIMD_INLINE uint32_t weir_simd_i8x16ExtractLaneU(weir_v128 a, uint32_t lane) {
+  return (weir_v128_extract16(a, (lane & 15) >> 1) >> ((lane & 1) * 8)) & 0xff;
+}
+WEIR_SIMD_INLINE uint32_t weir_simd_i16x8ExtractLaneS(weir_v128 a, uint32_t lane) {
+  return (uint32_t)(int32_t)(int16_t)weir_v128_extract16(a, lane);
+}
+WEIR_SIMD_INLINE uint32_t weir_simd_i16x8ExtractLaneU(weir_v128 a, uint32_t lane) {
+  return weir_v128_extract16(a, lane);
+}
+#else
 WEIR_SIMD_INLINE uint32_t weir_simd_i8x16ExtractLaneS(weir_v128 a, uint32_t lane) {
   return (uint32_t)(int32_t)((weir_i8x16)a)[lane & 15];
 }
@@ -115,6 +160,7 @@ WEIR_SIMD_INLINE uint32_t weir_simd_i16x8ExtractLaneS(weir_v128 a, uint32_t lane
 WEIR_SIMD_INLINE uint32_t weir_simd_i16x8ExtractLaneU(weir_v128 a, uint32_t lane) {
   return ((weir_u16x8)a)[lane & 7];
 }
+#endif
 WEIR_SIMD_INLINE uint32_t weir_simd_i32x4ExtractLane(weir_v128 a, uint32_t lane) {
   return ((weir_u32x4)a)[lane & 3];
 }
@@ -128,6 +174,36 @@ WEIR_SIMD_INLINE double weir_simd_f64x2ExtractLane(weir_v128 a, uint32_t lane) {
   return ((weir_f64x2)a)[lane & 1];
 }
 
+#if WEIR_V128_SSE2
+WEIR_SIMD_INLINE weir_v128 weir_simd_i8x16ReplaceLane(weir_v128 a, uint32_t lane, uint32_t x) {
+  const uint32_t word = (lane & 15) >> 1, shift = (lane & 1) * 8;
+  const uint32_t w = weir_v128_extract16(a, word);
+  return weir_v128_insert16(a, word, (w & ~(0xffu << shift)) | ((x & 0xff) << shift));
+}
+WEIR_SIMD_INLINE weir_v128 weir_simd_i16x8ReplaceLane(weir_v128 a, uint32_t lane, uint32_t x) {
+  return weir_v128_insert16(a, lane, x);
+}
+WEIR_SIMD_INLINE weir_v128 weir_simd_i32x4ReplaceLane(weir_v128 a, uint32_t lane, uint32_t x) {
+  const uint32_t w = (lane & 3) * 2;
+  return weir_v128_insert16(weir_v128_insert16(a, w, x), w + 1, x >> 16);
+}
+/* movq, then movsd (lane 0) or punpcklqdq (lane 1). */
+WEIR_SIMD_INLINE weir_v128 weir_simd_i64x2ReplaceLane(weir_v128 a, uint32_t lane, uint64_t x) {
+  const __m128i v = _mm_cvtsi64_si128((long long)x);
+  if (lane & 1) return (weir_v128)_mm_unpacklo_epi64((__m128i)a, v);
+  return (weir_v128)_mm_castpd_si128(_mm_move_sd(_mm_castsi128_pd((__m128i)a), _mm_castsi128_pd(v)));
+}
+WEIR_SIMD_INLINE weir_v128 weir_simd_f32x4ReplaceLane(weir_v128 a, uint32_t lane, float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, 4);
+  return weir_simd_i32x4ReplaceLane(a, lane, bits);
+}
+WEIR_SIMD_INLINE weir_v128 weir_simd_f64x2ReplaceLane(weir_v128 a, uint32_t lane, double x) {
+  const __m128d v = _mm_set_sd(x);
+  if (lane & 1) return (weir_v128)_mm_castpd_si128(_mm_unpacklo_pd(_mm_castsi128_pd((__m128i)a), v));
+  return (weir_v128)_mm_castpd_si128(_mm_move_sd(_mm_castsi128_pd((__m128i)a), v));
+}
+#else
 WEIR_SIMD_INLINE weir_v128 weir_simd_i8x16ReplaceLane(weir_v128 a, uint32_t lane, uint32_t x) {
   weir_u8x16 r = (weir_u8x16)a;
   r[lane & 15] = (uint8_t)x;
@@ -158,6 +234,7 @@ WEIR_SIMD_INLINE weir_v128 weir_simd_f64x2ReplaceLane(weir_v128 a, uint32_t lane
   r[lane & 1] = x;
   return (weir_v128)r;
 }
+#endif
 
 /* ---- shuffle, swizzle -------------------------------------------------------------- */
 

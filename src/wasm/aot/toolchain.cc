@@ -16,6 +16,20 @@
 
 namespace weir::wasm::aot {
 
+const std::string& hostIsa() {
+  static const std::string isa = [] {
+#if defined(__x86_64__)
+    // x86-64-v2 also has CMPXCHG16B and LAHF/SAHF, present on every CPU with SSE4.2.
+    if (__builtin_cpu_supports("sse3") && __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1") &&
+        __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt")) {
+      return std::string("x86-64-v2");
+    }
+#endif
+    return std::string();
+  }();
+  return isa;
+}
+
 namespace {
 
 std::string findInPath(const std::string& name) {

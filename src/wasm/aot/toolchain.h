@@ -20,6 +20,13 @@ struct Toolchain {
 // which tool is missing.
 const Result<Toolchain>& toolchain();
 
+// The instruction-set level compiled code is built for on this CPU:
+// "x86-64-v2" (SSSE3, SSE4.1/4.2, POPCNT: pshufb, pinsr*/pextr* for SIMD
+// lanes) where the CPU has it, else "" (the compiler's baseline, SSE2 on
+// x86-64). Part of the cache key, compiled into the object and checked when
+// it is loaded.
+const std::string& hostIsa();
+
 // Runs argv[0] (an absolute path) with `argv` in `cwd`; stdout and stderr go to
 // `log_path`. Returns the exit status, or an error when it did not exit normally.
 Status runTool(const std::vector<std::string>& argv, const std::string& cwd, const std::string& log_path);
