@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "unit/wasm/wat_test_util.h"
 #include "wasm/aot/aot_code.h"
 #include "wasm/aot/cache.h"
+#include "wasm/aot/toolchain.h"
 #include "wasm/runtime/engine.h"
 #include "wasm/runtime/instance.h"
 
@@ -459,6 +461,28 @@ TEST(AotTier, SecondCompileLoadsTheVerifiedCachedObject) {
   EXPECT_FALSE(third.value()->loaded_from_cache);
   EXPECT_TRUE(aot::readVerified(so).isOk());
   std::filesystem::remove_all(d);
+}
+
+// The instruction-set level is compiled into the object and checked at load,
+// so an object copied from a machine with a higher level cannot SIGILL here.
+TEST(AotTier, ObjectBuiltForAnInstructionSetThisCpuLacksIsRefused) {
+  if (aot::hostIsa().empty()) GTEST_SKIP() << "this CPU has no x86-64-v2: objects are built for the baseline";
+  auto decoded = decodeModule(watToWasm(R"((module (func (export "f") (result i32) (i32.const 5))))"));
+  ASSERT_TRUE(decoded.isOk());
+  auto object = aot::buildObject(*decoded.value(), 0);
+  ASSERT_TRUE(object.isOk()) << object.status().message();
+  ASSERT_TRUE(aot::AotCode::load(object.value(), *decoded.value()).isOk());
+  std::vector<uint8_t> other = object.value();
+  const std::string level = aot::hostIsa();
+  size_t replaced = 0;
+  for (auto it = other.begin(); (it = std::search(it, other.end(), level.begin(), level.end())) != other.end();) {
+    it[static_cast<ptrdiff_t>(level.size()) - 1] = '9';  // "x86-64-v9"
+    ++replaced;
+  }
+  ASSERT_GT(replaced, 0u);
+  auto code = aot::AotCode::load(other, *decoded.value());
+  ASSERT_FALSE(code.isOk());
+  EXPECT_NE(code.status().message().find("built for x86-64-v9"), std::string::npos) << code.status().message();
 }
 
 TEST(AotTier, ModulesItCannotTakeFailOrFallBackToTheInterpreter) {
