@@ -266,8 +266,6 @@ const SimdOp& simdOp(uint32_t sub) {
   return sub < table.size() ? table[sub] : kNone;
 }
 
-char charOf(ValType t) { return mangleChar(t); }
-
 ValType typeOf(char c) {
   switch (c) {
     case 'i': return ValType::kI32;
@@ -307,8 +305,8 @@ class FunctionEmitter {
 
   // The C variable holding stack slot `d` with type `t`.
   std::string slot(uint32_t d, ValType t) {
-    used_.insert({charOf(t), d});
-    return "s" + std::to_string(d) + charOf(t);
+    used_.insert({mangleChar(t), d});
+    return "s" + std::to_string(d) + mangleChar(t);
   }
   std::string top(uint32_t k = 0) { return slot(height() - 1 - k, stack_[height() - 1 - k]); }
   uint32_t height() const { return static_cast<uint32_t>(stack_.size()); }
@@ -392,7 +390,7 @@ std::string FunctionEmitter::returnStatement() {
   std::string s = "{ " + returnType(type_) + " r_;";
   for (uint32_t i = 0; i < k; ++i) {
     const ValType t = type_.results()[i];
-    s += std::string(" r_.") + charOf(t) + std::to_string(i) + " = " + slot(height() - k + i, t) + ";";
+    s += std::string(" r_.") + mangleChar(t) + std::to_string(i) + " = " + slot(height() - k + i, t) + ";";
   }
   return s + " FUNC_EPILOGUE; return r_; }";
 }
@@ -429,7 +427,7 @@ void FunctionEmitter::assignResults(const FuncType& t, uint32_t base, const std:
     std::string s = "{ " + returnType(t) + " t_ = " + call + ";";
     for (uint32_t i = 0; i < t.numResults(); ++i) {
       const ValType r = t.results()[i];
-      s += " " + push(r) + " = t_." + charOf(r) + std::to_string(i) + ";";
+      s += " " + push(r) + " = t_." + mangleChar(r) + std::to_string(i) + ";";
     }
     line(s + " }");
   }
@@ -990,14 +988,12 @@ bool hasV128(const FuncType& t) {
   return false;
 }
 
-bool isV128(ValType t) { return t == ValType::kV128; }
-
 }  // namespace
 
 bool usesSimd(const wasm::Module& m, uint32_t defined_index) {
   const wasm::Function& f = m.functions[defined_index];
   for (const LocalRun& r : f.locals) {
-    if (isV128(r.type)) return true;
+    if (r.type == ValType::kV128) return true;
   }
   return scanBody(m, f, nullptr);
 }
@@ -1015,10 +1011,10 @@ bool v128InSignatures(const wasm::Module& m) {
     if (hasV128(m.types[t])) return true;
   }
   for (const wasm::Global& g : m.globals) {
-    if (isV128(g.type.type)) return true;
+    if (g.type.type == ValType::kV128) return true;
   }
   for (const Import& imp : m.imports) {
-    if (imp.kind == ExternKind::kGlobal && isV128(imp.global.type)) return true;
+    if (imp.kind == ExternKind::kGlobal && imp.global.type == ValType::kV128) return true;
   }
   return false;
 }
