@@ -7,6 +7,8 @@
 #   wasm-c-aot    the same module on the compiled tier (runtime weir.aot)
 #   wasm-as   the same logic with the AssemblyScript SDK (root bench_header), interpreter
 #   wasm-as-aot   the same module on the compiled tier
+#   wasm-as-quiet(-aot)  the AssemblyScript filter built by as_quiet.sh: the
+#             SDK without the debug messages it builds on every callback
 #   wasm-wat  examples/filters/hello.wat (a header from its config + a counter)
 # Envoy's runtime names mean the interpreter here (--wasm-engine interp), so
 # each row runs one tier for its whole run; weir.aot compiles at config load.
@@ -15,7 +17,8 @@
 # requests/s, p50/p99, and the proxy's CPU µs per request (utime+stime of the
 # whole process from /proc/PID/stat around the measured run / requests), with
 # ratios to `none`. The configs are measured ROUNDS times, interleaved, and
-# the median per config is reported (the machine is shared and noisy).
+# the median per config is reported (the machine is shared and noisy), with
+# the median of per-round ratios to `none`.
 # Then, latency while a module compiles: a weir serving the C filter (not
 # pinned: worker, main thread and compiler share both cores with wrk and
 # nginx on CPU 1) is measured with wrk, once alone and once while
@@ -62,6 +65,7 @@ clang --target=wasm32-wasi -O2 -nostdlib -Wl,--no-entry -I"$root/tests/testdata/
   -o "$work/header_filter.wasm" "$here/header_filter.c" "$here/bump_malloc.c"
 wat2wasm "$root/examples/filters/hello.wat" -o "$work/hello.wasm"
 "$root/tests/testdata/proxywasm/assemblyscript/build.sh" "$work/as_filter.wasm"
+"$here/as_quiet.sh" "$work/as_quiet.wasm"
 python3 "$here/big_filter.py" > "$work/big_filter.c"
 clang --target=wasm32-wasi -O2 -nostdlib -Wl,--no-entry -I"$root/tests/testdata/proxywasm" \
   -o "$work/big_filter.wasm" "$work/big_filter.c" "$here/bump_malloc.c"
@@ -109,6 +113,8 @@ filters_for() {
     wasm-c-aot) wasm_filter c "" "$work/header_filter.wasm" weir.aot ;;
     wasm-as) wasm_filter as bench_header "$work/as_filter.wasm" ;;
     wasm-as-aot) wasm_filter as bench_header "$work/as_filter.wasm" weir.aot ;;
+    wasm-as-quiet) wasm_filter as bench_header "$work/as_quiet.wasm" ;;
+    wasm-as-quiet-aot) wasm_filter as bench_header "$work/as_quiet.wasm" weir.aot ;;
     wasm-wat) wasm_filter wat "" "$work/hello.wasm" ;;
   esac
 }
@@ -147,7 +153,7 @@ write_config() {  # name port admin_port
     "        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $up_port } } }"
 }
 
-configs=(none builtin wasm-c wasm-c-aot wasm-as wasm-as-aot wasm-wat)
+configs=(none builtin wasm-c wasm-c-aot wasm-as wasm-as-aot wasm-as-quiet wasm-as-quiet-aot wasm-wat)
 declare -A weir_pid weir_port
 for name in "${configs[@]}"; do
   port=$(free_port)
