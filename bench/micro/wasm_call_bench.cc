@@ -2,6 +2,8 @@
 // issue's targets: a host->wasm or wasm->host call <= 30 ns; instantiating a
 // 150 KB module <= 1 ms):
 //   BM_HostToWasm/<tier>    Instance::call of an exported (i32) -> i32 function
+//   BM_HostToWasmSlots/<tier>  the same function through Instance::callSlots
+//                           (what the Proxy-Wasm host calls callbacks with)
 //   BM_WasmToHost/<tier>    per iteration of a guest loop calling an imported
 //                           host function (i32) -> i32
 //   BM_WasmToWasm/<tier>    the same loop calling a guest function instead:
@@ -136,6 +138,17 @@ void BM_HostToWasm(benchmark::State& state) {
   benchmark::DoNotOptimize(out[0].i32);
 }
 
+void BM_HostToWasmSlots(benchmark::State& state) {
+  CallFixture& fx = callFixture(tierOf(state));
+  std::shared_ptr<Function> f = fx.instance->exportedFunction("inc");
+  uint64_t slots[1] = {1};
+  for (auto _ : state) {
+    auto trap = fx.instance->callSlots(*f, slots);
+    if (trap) state.SkipWithError(trap->message.c_str());
+  }
+  benchmark::DoNotOptimize(slots[0]);
+}
+
 void runLoop(benchmark::State& state, const char* name) {
   CallFixture& fx = callFixture(tierOf(state));
   std::shared_ptr<Function> f = fx.instance->exportedFunction(name);
@@ -175,12 +188,14 @@ void BM_Instantiate(benchmark::State& state) {
 }  // namespace weir::wasm::runtime
 
 using weir::wasm::runtime::BM_HostToWasm;
+using weir::wasm::runtime::BM_HostToWasmSlots;
 using weir::wasm::runtime::BM_Instantiate;
 using weir::wasm::runtime::BM_WasmToHost;
 using weir::wasm::runtime::BM_WasmToWasm;
 
 // Argument: 0 = interpreter, 1 = compiled tier.
 BENCHMARK(BM_HostToWasm)->ArgName("aot")->Arg(0)->Arg(1);
+BENCHMARK(BM_HostToWasmSlots)->ArgName("aot")->Arg(0)->Arg(1);
 BENCHMARK(BM_WasmToHost)->ArgName("aot")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WasmToWasm)->ArgName("aot")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Instantiate)->ArgName("aot")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);

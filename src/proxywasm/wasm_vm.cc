@@ -11,7 +11,6 @@
 namespace weir::proxywasm {
 
 using wasm::ValType;
-using wasm::runtime::Value;
 
 namespace {
 
@@ -46,6 +45,7 @@ constexpr CallbackSpec kCallbackSpecs[] = {
     {"proxy_on_upstream_connection_close", 2, false},
 };
 static_assert(std::size(kCallbackSpecs) == static_cast<size_t>(Callback::kCount));
+constexpr size_t kMaxCallbackParams = 5;  // proxy_on_http_call_response
 
 bool isI32Signature(const wasm::FuncType& t, size_t params, size_t results) {
   if (t.numParams() != params || t.numResults() != results) return false;
@@ -170,14 +170,12 @@ Status WasmVm::startModule() {
   auto run = [&](const char* name, bool has_result, bool with_args) -> Status {
     auto f = instance_->exportedFunction(name);
     if (!f) return Status::ok();
-    Value args[2] = {Value::fromI32(0), Value::fromI32(0)};
-    Value out[1];
-    const size_t nargs = with_args ? 2 : 0;
-    if (!isI32Signature(f->type(), nargs, has_result ? 1 : 0)) {
+    if (!isI32Signature(f->type(), with_args ? 2 : 0, has_result ? 1 : 0)) {
       return invalidArgument(std::string("Bad function signature for: ") + name);
     }
+    uint64_t slots[2] = {0, 0};  // main(argc = 0, argv = 0)
     bool deadline_hit = false;
-    auto trap = invoke(*f, std::span<const Value>(args, nargs), std::span<Value>(out, has_result ? 1 : 0), deadline_hit);
+    auto trap = invoke(*f, slots, deadline_hit);
     if (trap && !(trap->kind == wasm::runtime::TrapKind::kExit && trap->exit_code == 0)) {
       onTrap(name, *trap, deadline_hit);
       return internalError(failure_);
@@ -299,15 +297,15 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
   if (failed_) return std::nullopt;
   wasm::runtime::Function* f = callbacks_[static_cast<size_t>(cb)].get();
   if (!f) return fallback;
-  Value in[8];
+  // Callback signatures were checked when the VM started (i32 only), so the
+  // call goes by slots: extra arguments (0.1.0 headers callbacks take no
+  // end_of_stream) are passed and ignored.
+  uint64_t slots[kMaxCallbackParams] = {};
   size_t n = 0;
-  const size_t want = f->type().numParams();
   for (uint32_t a : args) {
-    if (n == want) break;  // 0.1.0 headers callbacks take no end_of_stream
-    in[n++] = Value::fromU32(a);
+    if (n == kMaxCallbackParams) break;
+    slots[n++] = a;
   }
-  Value out[1];
-  const size_t nres = f->type().numResults();
   Context* saved_current = current_;
   Context* saved_effective = effective_;
   current_ = &ctx;
@@ -318,7 +316,7 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
   const bool timed = stats && !stats->callback_us.empty();
   const int64_t started = timed || underDeadline() ? CallWatchdog::nowNs() : 0;
   bool deadline_hit = false;
-  auto trap = invoke(*f, std::span<const Value>(in, n), std::span<Value>(out, nres), deadline_hit, started);
+  auto trap = invoke(*f, slots, deadline_hit, started);
   if (timed) {
     const int64_t micros = (CallWatchdog::nowNs() - started) / 1000;
     stats->callback_us[static_cast<size_t>(cb)]->recordValue(static_cast<uint64_t>(micros));
@@ -341,7 +339,7 @@ std::optional<uint32_t> WasmVm::call(Callback cb, Context& ctx, std::initializer
     running_deferred_ = false;
   }
   if (trap) return std::nullopt;
-  return nres ? static_cast<uint32_t>(out[0].i32) : 0u;
+  return f->type().numResults() ? static_cast<uint32_t>(slots[0]) : 0u;
 }
 
 bool WasmVm::createStreamContext(Context& ctx) {
@@ -394,15 +392,14 @@ bool WasmVm::writeU64(uint32_t ptr, uint64_t value) {
 
 uint32_t WasmVm::allocate(uint32_t size) {
   if (!allocator_ || failed_ || size == 0) return 0;
-  Value in[1] = {Value::fromU32(size)};
-  Value out[1];
+  uint64_t slots[1] = {size};
   bool deadline_hit = false;
-  auto trap = invoke(*allocator_, std::span<const Value>(in, 1), std::span<Value>(out, 1), deadline_hit);
+  auto trap = invoke(*allocator_, slots, deadline_hit);
   if (trap) {
     onTrap("malloc", *trap, deadline_hit);
     return 0;
   }
-  return static_cast<uint32_t>(out[0].i32);
+  return static_cast<uint32_t>(slots[0]);
 }
 
 WasmResult WasmVm::copyOut(std::string_view bytes, uint32_t ret_ptr_ptr, uint32_t ret_size_ptr) {
@@ -458,8 +455,7 @@ void WasmVm::fail(std::string message) {
   }
 }
 
-std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, std::span<const Value> args,
-                                                  std::span<Value> results, bool& deadline_hit,
+std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, uint64_t* slots, bool& deadline_hit,
                                                   int64_t now_ns) {
   const bool outermost = underDeadline();
   if (outermost) {
@@ -471,7 +467,7 @@ std::optional<wasm::runtime::Trap> WasmVm::invoke(wasm::runtime::Function& f, st
     watchdog_slot_->arm(now_ns != 0 ? now_ns : CallWatchdog::nowNs(), budget);
   }
   ++call_depth_;
-  auto trap = instance_->call(f, args, results);
+  auto trap = instance_->callSlots(f, slots);
   --call_depth_;
   if (outermost) deadline_hit = watchdog_slot_->disarm() && trap && trap->kind == wasm::runtime::TrapKind::kInterrupted;
   return trap;

@@ -212,8 +212,9 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   // under the callback deadline. `deadline_hit` reports an interrupt by the
   // watchdog. `now_ns` is CallWatchdog::nowNs() if the caller has read it
   // already (0: read here when needed).
-  std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, std::span<const wasm::runtime::Value> args,
-                                            std::span<wasm::runtime::Value> results, bool& deadline_hit,
+  // Arguments and results in `slots` (wasm::runtime::Instance::callSlots):
+  // every function called here has an i32 signature checked at start.
+  std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, uint64_t* slots, bool& deadline_hit,
                                             int64_t now_ns = 0);
   // The next invoke() is an outermost call, run under the callback deadline.
   bool underDeadline() const { return call_depth_ == 0 && watchdog_slot_ != nullptr; }

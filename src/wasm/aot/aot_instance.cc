@@ -376,4 +376,8 @@ std::optional<Trap> call(Instance& caller, Function& func, std::span<const Value
   return callImported(caller, func, args.data(), results.data());
 }
 
+std::optional<Trap> callSlots(Function& func, uint64_t* slots) {
+  return invoke(*static_cast<FuncRecord*>(func.user_data_), slots);
+}
+
 }  // namespace weir::wasm::aot

@@ -42,4 +42,8 @@ bool isCompiledFunction(const runtime::Function& f);
 std::optional<runtime::Trap> call(runtime::Instance& caller, runtime::Function& func,
                                   std::span<const runtime::Value> args, std::span<runtime::Value> results);
 
+// Runs compiled function `func` with its arguments and results in `slots`
+// (runtime::Instance::callSlots).
+std::optional<runtime::Trap> callSlots(runtime::Function& func, uint64_t* slots);
+
 }  // namespace weir::wasm::aot

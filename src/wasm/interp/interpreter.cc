@@ -876,17 +876,23 @@ ExecContext::ExecContext(runtime::Instance& o, uint32_t max_stack_slots, uint32_
   stack_top = stack.get();
 }
 
+// Room for the entry's slots on the value stack and a frame, or the trap.
+static bool reserveEntry(ExecContext& ctx, uint64_t* fp, uint32_t slots) {
+  if (fp + slots > ctx.stack_end || ctx.depth >= ctx.max_depth) {
+    ctx.trap = runtime::Trap{TrapKind::kCallStackExhausted,
+                             std::string(runtime::trapKindMessage(TrapKind::kCallStackExhausted)), {}, 0};
+    return false;
+  }
+  return true;
+}
+
 bool execute(ExecContext& ctx, Function& func, const Value* args, Value* results) {
   const FuncType& ft = func.type();
   uint64_t* fp = ctx.stack_top;
   uint32_t in_slots = 0, out_slots = 0;
   for (ValType t : ft.params()) in_slots += runtime::slotCount(t);
   for (ValType t : ft.results()) out_slots += runtime::slotCount(t);
-  if (fp + std::max(in_slots, out_slots) > ctx.stack_end || ctx.depth >= ctx.max_depth) {
-    ctx.trap = runtime::Trap{TrapKind::kCallStackExhausted,
-                             std::string(runtime::trapKindMessage(TrapKind::kCallStackExhausted)), {}, 0};
-    return false;
-  }
+  if (!reserveEntry(ctx, fp, std::max(in_slots, out_slots))) return false;
   uint32_t off = 0;
   for (size_t i = 0; i < ft.numParams(); ++i) {
     runtime::valueToSlots(args[i], fp + off);
@@ -899,6 +905,17 @@ bool execute(ExecContext& ctx, Function& func, const Value* args, Value* results
     results[i] = runtime::slotsToValue(ft.results()[i], fp + off);
     off += runtime::slotCount(ft.results()[i]);
   }
+  return true;
+}
+
+bool executeSlots(ExecContext& ctx, Function& func, uint64_t* slots) {
+  const FuncType& ft = func.type();
+  const size_t np = ft.numParams(), nr = ft.numResults();
+  uint64_t* fp = ctx.stack_top;
+  if (!reserveEntry(ctx, fp, static_cast<uint32_t>(std::max(np, nr)))) return false;
+  std::copy_n(slots, np, fp);
+  if (!run(&ctx, &func, fp, nullptr)) return false;
+  std::copy_n(fp, nr, slots);
   return true;
 }
 

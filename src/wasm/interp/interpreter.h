@@ -43,5 +43,8 @@ struct ExecContext {
 // (details in ctx.trap).
 bool execute(ExecContext& ctx, runtime::Function& func, const runtime::Value* args,
              runtime::Value* results);
+// The same for a scalar signature with arguments and results in one slot
+// each (runtime::Instance::callSlots).
+bool executeSlots(ExecContext& ctx, runtime::Function& func, uint64_t* slots);
 
 }  // namespace weir::wasm::interp

@@ -1,5 +1,6 @@
 #include "wasm/runtime/instance.h"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -114,6 +115,32 @@ std::optional<Trap> Instance::call(Function& func, std::span<const Value> args, 
     exec_ = std::make_unique<interp::ExecContext>(*this, limits_.max_stack_slots, limits_.max_call_depth);
   }
   if (!interp::execute(*exec_, func, args.data(), results.data())) return exec_->trap;
+  return std::nullopt;
+}
+
+bool hasScalarSignature(const FuncType& t) {
+  auto scalar = [](ValType v) {
+    return v == ValType::kI32 || v == ValType::kI64 || v == ValType::kF32 || v == ValType::kF64;
+  };
+  return std::all_of(t.params().begin(), t.params().end(), scalar) &&
+         std::all_of(t.results().begin(), t.results().end(), scalar);
+}
+
+std::optional<Trap> Instance::callSlots(Function& func, uint64_t* slots) {
+  if (func.code_ != nullptr) {
+    if (!exec_) {
+      exec_ = std::make_unique<interp::ExecContext>(*this, limits_.max_stack_slots, limits_.max_call_depth);
+    }
+    if (!interp::executeSlots(*exec_, func, slots)) return exec_->trap;
+    return std::nullopt;
+  }
+  if (aot::isCompiledFunction(func)) return aot::callSlots(func, slots);
+  // A host function: through the typed path.
+  const FuncType& t = func.type();
+  std::vector<Value> args(t.numParams()), results(t.numResults());
+  for (size_t i = 0; i < args.size(); ++i) args[i] = slotsToValue(t.params()[i], slots + i);
+  if (auto trap = call(func, args, results)) return trap;
+  for (size_t i = 0; i < results.size(); ++i) valueToSlots(results[i], slots + i);
   return std::nullopt;
 }
 

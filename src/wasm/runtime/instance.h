@@ -104,6 +104,10 @@ class [[nodiscard]] CallResult {
 };
 struct Unit {};
 
+// True when every parameter and result is i32, i64, f32 or f64: one slot
+// each, what Instance::callSlots takes.
+bool hasScalarSignature(const FuncType& t);
+
 class Instance {
  public:
   // Links imports, allocates memories/tables/globals, applies element and data
@@ -134,6 +138,13 @@ class Instance {
   // args/results must match func.type(). Returns the trap, if any.
   [[nodiscard]] std::optional<Trap> call(Function& func, std::span<const Value> args,
                                          std::span<Value> results);
+  // The same call for embedders that call a few functions many times and
+  // checked their types once (hasScalarSignature): arguments and results in
+  // 8-byte slots, encoded as valueToSlots does (an i32 zero-extended), params
+  // in and results out of the same array of max(params, results, 1) slots. No
+  // Value boxing and no per-call type checks: a wrong signature is the
+  // caller's bug.
+  [[nodiscard]] std::optional<Trap> callSlots(Function& func, uint64_t* slots);
 
   // Typed helper: call<int32_t>("add", 1, 2). R may be Unit for no result.
   template <typename R, typename... A>

@@ -383,6 +383,54 @@ TEST_P(TierTest, MultiValueAndFloatsRoundTrip) {
   EXPECT_EQ(out[2].f64, 2.25);
 }
 
+TEST_P(TierTest, CallSlotsPassesScalarsInPlaceAndReportsTraps) {
+  HostState st;
+  Linker linker;
+  linker.defineFunc("env", "add10", FuncType({ValType::kI32}, {ValType::kI32}), &hostAddTen, &st);
+  auto inst = instantiate(R"((module (import "env" "add10" (func $h (param i32) (result i32)))
+    (export "host" (func $h))
+    (memory 1)
+    (func (export "swap") (param f64 f32 i64) (result i64 f32 f64) (local.get 2) (local.get 1) (local.get 0))
+    (func (export "mix") (param i32 i32) (result i32)
+      (i32.add (call $h (local.get 0)) (local.get 1)))
+    (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  auto swap = inst->exportedFunction("swap");
+  ASSERT_TRUE(hasScalarSignature(swap->type()));
+  uint64_t slots[3] = {0x4002000000000000ull /* 2.25 */, 0x7fc00001u, static_cast<uint64_t>(-7)};
+  ASSERT_FALSE(inst->callSlots(*swap, slots));
+  EXPECT_EQ(slots[0], static_cast<uint64_t>(-7));
+  EXPECT_EQ(slots[1], 0x7fc00001u);  // NaN payload preserved
+  EXPECT_EQ(slots[2], 0x4002000000000000ull);
+
+  // An i32 result comes back zero-extended; a host function, exported as
+  // is, is called through the same entry.
+  uint64_t mix[2] = {5, 0xFFFFFFF0u};
+  ASSERT_FALSE(inst->callSlots(*inst->exportedFunction("mix"), mix));
+  EXPECT_EQ(mix[0], 0xFFFFFFFFull);
+  uint64_t host[1] = {1};
+  ASSERT_FALSE(inst->callSlots(*inst->exportedFunction("host"), host));
+  EXPECT_EQ(host[0], 11u);
+  EXPECT_EQ(st.calls, 2);
+
+  uint64_t oob[1] = {65536};
+  auto trap = inst->callSlots(*inst->exportedFunction("load"), oob);
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->kind, TrapKind::kMemoryOutOfBounds);
+  // The instance is usable after the trap: it reads what the host stored.
+  uint64_t ok[1] = {16};
+  ASSERT_FALSE(inst->callSlots(*inst->exportedFunction("load"), ok));
+  EXPECT_EQ(ok[0], 11u);
+}
+
+TEST(RuntimeApi, ScalarSignaturesExcludeVectorsAndReferences) {
+  EXPECT_TRUE(hasScalarSignature(FuncType({ValType::kI32, ValType::kF64}, {ValType::kI64})));
+  EXPECT_TRUE(hasScalarSignature(FuncType({}, {})));
+  EXPECT_FALSE(hasScalarSignature(FuncType({ValType::kV128}, {})));
+  EXPECT_FALSE(hasScalarSignature(FuncType({}, {ValType::kFuncRef})));
+}
+
 TEST_P(TierTest, FunctionReferencesLeaveAndReenterTheInstance) {
   auto inst = instantiate(R"((module (table $t 2 funcref) (type $r (func (result i32)))
     (func $seven (result i32) (i32.const 7)) (elem (i32.const 1) $seven)
