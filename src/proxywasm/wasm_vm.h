@@ -210,12 +210,10 @@ class WasmVm : public std::enable_shared_from_this<WasmVm> {
   Status startModule();
   // Every call into the module goes through here: the outermost one runs
   // under the callback deadline. `deadline_hit` reports an interrupt by the
-  // watchdog. `now_ns` is CallWatchdog::nowNs() if the caller has read it
-  // already (0: read here when needed).
-  // Arguments and results in `slots` (wasm::runtime::Instance::callSlots):
-  // every function called here has an i32 signature checked at start.
-  std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, uint64_t* slots, bool& deadline_hit,
-                                            int64_t now_ns = 0);
+  // watchdog. Arguments and results in `slots`
+  // (wasm::runtime::Instance::callSlots): every function called here has an
+  // i32 signature checked at start.
+  std::optional<wasm::runtime::Trap> invoke(wasm::runtime::Function& f, uint64_t* slots, bool& deadline_hit);
   // The next invoke() is an outermost call, run under the callback deadline.
   bool underDeadline() const { return call_depth_ == 0 && watchdog_slot_ != nullptr; }
   void onTrap(std::string_view function, const wasm::runtime::Trap& trap, bool deadline_hit);

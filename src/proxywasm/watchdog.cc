@@ -6,22 +6,23 @@
 
 namespace weir::proxywasm {
 
-void CallWatchdog::Slot::arm(int64_t now_ns, std::chrono::nanoseconds budget) {
+void CallWatchdog::Slot::arm(std::chrono::nanoseconds budget) {
   // A stale interrupt cannot exist here (disarm() clears it), but a VM
   // interrupted for another reason must not carry it into this callback.
   instance_->clearInterrupt();
-  deadline_ns_.store(now_ns + budget.count(), std::memory_order_release);
+  budget_ns_.store(budget.count(), std::memory_order_relaxed);
+  state_.store(next_sequence_++, std::memory_order_release);  // publishes the budget
 }
 
 bool CallWatchdog::Slot::disarm() {
-  int64_t state = deadline_ns_.load(std::memory_order_acquire);
+  int64_t state = state_.load(std::memory_order_acquire);
   for (;;) {
     if (state == kFiring) {  // the watchdog is inside interrupt(): let it finish
       std::this_thread::yield();
-      state = deadline_ns_.load(std::memory_order_acquire);
+      state = state_.load(std::memory_order_acquire);
       continue;
     }
-    if (deadline_ns_.compare_exchange_weak(state, 0, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+    if (state_.compare_exchange_weak(state, 0, std::memory_order_acq_rel, std::memory_order_acquire)) break;
   }
   if (state != kFired) return false;
   instance_->clearInterrupt();
@@ -75,14 +76,24 @@ void CallWatchdog::run() {
 
 void CallWatchdog::scan(int64_t now_ns) {
   // Called with mutex_ held, so no slot goes away while it is looked at.
-  for (const Entry& e : slots_) {
+  for (Entry& e : slots_) {
     Slot* s = e.slot;
-    int64_t deadline = s->deadline_ns_.load(std::memory_order_acquire);
-    if (deadline <= 0 || deadline > now_ns) continue;
+    int64_t state = s->state_.load(std::memory_order_acquire);
+    if (state <= 0) {
+      e.seen_sequence = 0;
+      continue;
+    }
+    if (state != e.seen_sequence) {  // a callback started since the last scan
+      e.seen_sequence = state;
+      e.seen_at_ns = now_ns;
+      continue;
+    }
+    if (now_ns - e.seen_at_ns < s->budget_ns_.load(std::memory_order_relaxed)) continue;
     // Fails when the callback ended (or a new one started) meanwhile.
-    if (!s->deadline_ns_.compare_exchange_strong(deadline, Slot::kFiring, std::memory_order_acq_rel)) continue;
+    if (!s->state_.compare_exchange_strong(state, Slot::kFiring, std::memory_order_acq_rel)) continue;
     s->instance_->interrupt();
-    s->deadline_ns_.store(Slot::kFired, std::memory_order_release);
+    s->state_.store(Slot::kFired, std::memory_order_release);
+    e.seen_sequence = 0;
   }
 }
 

@@ -6,11 +6,15 @@
 // outermost callback and disarmed when it returns; one process-wide thread
 // scans the armed slots and interrupts the ones past their deadline.
 //
-// The hot path is one atomic store and one compare-and-swap: arm() stores
-// the deadline, disarm() swaps it for 0. The watchdog claims an expired
-// deadline by swapping it for kFiring, interrupts, then stores kFired;
-// disarm() waits out kFiring, so an interrupt can never land on a later
-// callback, and reports kFired as a deadline hit.
+// The hot path reads no clock: arm() stores the budget and a new sequence
+// number, disarm() swaps the number for 0 (a compare-and-swap). The watchdog
+// notes when it first sees a sequence number and, when the same number is
+// still there `budget` later, claims it by swapping it for kFiring,
+// interrupts, then stores kFired; disarm() waits out kFiring, so an
+// interrupt can never land on a later callback, and reports kFired as a
+// deadline hit. A callback is so stopped between its budget and its budget
+// plus two scan periods (a tenth of the budget each) after it started: never
+// early.
 #pragma once
 
 #include <atomic>
@@ -35,8 +39,8 @@ class CallWatchdog {
     explicit Slot(wasm::runtime::Instance* instance) : instance_(instance) {}
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
-    // Starts a callback at `now_ns` (steady clock) with `budget`.
-    void arm(int64_t now_ns, std::chrono::nanoseconds budget);
+    // Starts a callback with `budget`. Called by the slot's owner thread only.
+    void arm(std::chrono::nanoseconds budget);
     // Ends it; true when the deadline fired while it ran (the interrupt flag
     // is cleared either way).
     bool disarm();
@@ -45,9 +49,11 @@ class CallWatchdog {
     friend class CallWatchdog;
     static constexpr int64_t kFiring = -1;
     static constexpr int64_t kFired = -2;
-    // 0: no callback running; > 0: the running callback's deadline;
+    // 0: no callback running; > 0: the running callback's sequence number;
     // kFiring / kFired: the watchdog claimed it.
-    std::atomic<int64_t> deadline_ns_{0};
+    std::atomic<int64_t> state_{0};
+    std::atomic<int64_t> budget_ns_{0};  // of the running callback
+    int64_t next_sequence_ = 1;          // the owner thread's
     wasm::runtime::Instance* instance_;
   };
 
@@ -59,13 +65,12 @@ class CallWatchdog {
   void add(Slot* slot, std::chrono::nanoseconds budget);
   void remove(Slot* slot);
 
+ private:
   static int64_t nowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
-
- private:
   CallWatchdog() = default;
   void run();
   void scan(int64_t now_ns);
@@ -75,6 +80,8 @@ class CallWatchdog {
   struct Entry {
     Slot* slot;
     std::chrono::nanoseconds budget;
+    int64_t seen_sequence = 0;  // the running callback when last scanned
+    int64_t seen_at_ns = 0;     // when the watchdog first saw it
   };
   std::vector<Entry> slots_;
   std::thread thread_;
