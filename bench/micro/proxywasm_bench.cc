@@ -2,10 +2,12 @@
 //   BM_VmStart/<module>        instantiate + module start + root context
 //                              (on_context_create, on_vm_start, on_configure):
 //                              what each worker pays once per plugin
-//   BM_StreamContext/<module>  a stream context's life without the request:
-//                              on_context_create, then on_log, on_done,
-//                              on_delete — what every request pays on top of
-//                              the callbacks that do the filter's work
+//   BM_StreamContext/<module>/live:<n>  a stream context's life without the
+//                              request: on_context_create, then on_log,
+//                              on_done, on_delete — what every request pays
+//                              on top of the callbacks that do the filter's
+//                              work — with n other stream contexts open (as
+//                              under n concurrent requests)
 // Modules are built from their sources when the benchmark starts:
 // bench/wasm-filter/header_filter.c (tiny), a generated ~150 KB C filter
 // (bench/wasm-filter/big_filter.py) and the AssemblyScript SDK filter, also
@@ -17,8 +19,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -137,6 +141,14 @@ void BM_StreamContext(benchmark::State& state, const std::string& name, bool aot
   Loaded l = load(name, aot);
   Started s = startVm(state, l);
   if (!s.vm) return;
+  std::vector<std::unique_ptr<Context>> live;
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    live.push_back(std::make_unique<Context>(*s.vm, s.vm->allocateContextId(), s.root));
+    if (!s.vm->createStreamContext(*live.back())) {
+      state.SkipWithError("on_context_create failed");
+      return;
+    }
+  }
   for (auto _ : state) {
     Context ctx(*s.vm, s.vm->allocateContextId(), s.root);
     if (!s.vm->createStreamContext(ctx)) {
@@ -145,6 +157,7 @@ void BM_StreamContext(benchmark::State& state, const std::string& name, bool aot
     }
     s.vm->destroyStreamContext(ctx, true);
   }
+  for (auto& ctx : live) s.vm->destroyStreamContext(*ctx, true);
 }
 
 void registerAll() {
@@ -154,6 +167,9 @@ void registerAll() {
       benchmark::RegisterBenchmark(("BM_VmStart/" + name + suffix).c_str(), BM_VmStart, name, aot)
           ->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark(("BM_StreamContext/" + name + suffix).c_str(), BM_StreamContext, name, aot)
+          ->ArgName("live")
+          ->Arg(0)
+          ->Arg(32)
           ->Unit(benchmark::kNanosecond);
     }
   }

@@ -1,24 +1,26 @@
 // A Proxy-Wasm stream context's life on V8 (Node's WebAssembly), for the same
 // module and the same callback sequence as BM_StreamContext in
 // bench/micro/proxywasm_bench.cc: on_context_create, then on_log, on_done and
-// on_delete, one stream at a time under one root context.
+// on_delete, one stream at a time under one root context, with LIVE other
+// stream contexts open meanwhile (as under concurrent requests; default 0).
 //
-//   node v8_stream_context.cjs MODULE.wasm ROOT_ID [ITERATIONS]
+//   node v8_stream_context.cjs MODULE.wasm ROOT_ID [ITERATIONS] [LIVE]
 //
 // The host functions are JavaScript stubs that do the least the ABI allows
 // (proxy_log drops the message, properties and buffers answer from two
 // strings), so the time printed is the guest code's alone: a lower bound for
 // the same filter in Envoy with V8. Prints one line:
-//   v8 <module> <ns per stream context> ns (<iterations> iterations, best of 5)
+//   v8 <module> <ns per stream context> ns (<iterations> iterations, <live> live, best of 5)
 'use strict';
 const fs = require('fs');
 
-const [file, rootId, itersArg] = process.argv.slice(2);
+const [file, rootId, itersArg, liveArg] = process.argv.slice(2);
 if (!file || rootId === undefined) {
-  console.error('usage: node v8_stream_context.cjs MODULE.wasm ROOT_ID [ITERATIONS]');
+  console.error('usage: node v8_stream_context.cjs MODULE.wasm ROOT_ID [ITERATIONS] [LIVE]');
   process.exit(2);
 }
 const iterations = Number(itersArg || 200000);
+const live = Number(liveArg || 0);
 const kOk = 0, kNotFound = 1;
 const kVmConfiguration = 6, kPluginConfiguration = 7;
 const configuration = Buffer.from('bench');
@@ -76,6 +78,7 @@ if (guest.proxy_on_configure && !guest.proxy_on_configure(root, configuration.le
 }
 
 let next = 2;
+for (let i = 0; i < live; ++i) guest.proxy_on_context_create(next++, root);
 function streams(n) {
   for (let i = 0; i < n; ++i) {
     const id = next++;
@@ -95,4 +98,4 @@ for (let r = 0; r < 5; ++r) {
   best = Math.min(best, ns);
 }
 console.log('v8 ' + require('path').basename(file) + ' ' + best.toFixed(1) + ' ns (' + iterations +
-            ' iterations, best of 5)');
+            ' iterations, ' + live + ' live, best of 5)');
