@@ -5,7 +5,8 @@ set -uo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for script in "$here"/proxy/run.sh "$here"/wasm/run.sh "$here"/wasm-filter/run.sh; do
+for script in "$here"/proxy/run.sh "$here"/wasm/run.sh "$here"/wasm-filter/run.sh \
+    "$here"/wasm-filter/stream_context.sh "$here"/hub/run.sh; do
   if [ -x "$script" ]; then
     echo "=== $script"
     "$script" "$build" || status=1
