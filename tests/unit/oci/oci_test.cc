@@ -67,7 +67,10 @@ TEST(Digest, ValidatesAndHashes) {
 }
 
 TEST(Manifest, ParsesAndRejects) {
-  BuiltArtifact a = buildWasmArtifact(kModule, WasmArtifactInfo{{"proxy_abi_version_0_2_1"}, {"root"}});
+  WasmArtifactInfo info;
+  info.abi_versions = {"proxy_abi_version_0_2_1"};
+  info.root_ids = {"root"};
+  BuiltArtifact a = buildWasmArtifact(kModule, info);
   auto m = parseManifest(a.manifest, "application/vnd.oci.image.manifest.v1+json");
   ASSERT_TRUE(m.isOk()) << m.status().toString();
   EXPECT_EQ(m->artifact_type, "application/vnd.weir.proxy-wasm.filter.v1");
@@ -143,7 +146,10 @@ class FetcherTest : public ::testing::Test {
   std::string push(const std::string& repo_tag) {
     auto ref = parseReference(host_ + "/" + repo_tag).value();
     RegistryClient c(ref.registry, ClientOptions{});
-    BuiltArtifact a = buildWasmArtifact(kModule, WasmArtifactInfo{{"proxy_abi_version_0_2_1"}, {"r"}});
+    WasmArtifactInfo info;
+    info.abi_versions = {"proxy_abi_version_0_2_1"};
+    info.root_ids = {"r"};
+    BuiltArtifact a = buildWasmArtifact(kModule, info);
     EXPECT_TRUE(c.pushBlob(ref.repository, a.config_digest, a.config.size(), "", &a.config).isOk());
     EXPECT_TRUE(c.pushBlob(ref.repository, a.module_digest, kModule.size(), "", &kModule).isOk());
     auto d = c.putManifest(ref.repository, ref.tag, a.manifest, "application/vnd.oci.image.manifest.v1+json");
