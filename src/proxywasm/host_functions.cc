@@ -37,12 +37,14 @@ wasm::FuncType signature(const std::vector<ValType>& params, bool returns_i32) {
   return wasm::FuncType(std::span<const ValType>(params), std::span<const ValType>(kResult, returns_i32 ? 1 : 0));
 }
 
+// A host call's arguments, in the slots the engine passes (every Proxy-Wasm
+// host function has an i32/i64 signature).
 struct Call {
   WasmVm& vm;
-  const Value* args;
-  uint32_t u32(int i) const { return static_cast<uint32_t>(args[i].i32); }
-  uint64_t u64(int i) const { return static_cast<uint64_t>(args[i].i64); }
-  int64_t i64(int i) const { return args[i].i64; }
+  const uint64_t* args;
+  uint32_t u32(int i) const { return static_cast<uint32_t>(args[i]); }
+  uint64_t u64(int i) const { return args[i]; }
+  int64_t i64(int i) const { return static_cast<int64_t>(args[i]); }
   // A (ptr, size) argument pair as bytes in guest memory.
   std::optional<std::string_view> bytes(int ptr_index) const { return vm.readBytes(u32(ptr_index), u32(ptr_index + 1)); }
 };
@@ -50,12 +52,13 @@ struct Call {
 using ProxyFn = WasmResult (*)(Call&);
 
 template <ProxyFn F>
-Status adapt(Caller& caller, void* user_data, const Value* args, Value* results) {
+Status adapt(Caller& caller, void* user_data, uint64_t* slots) {
   auto* vm = static_cast<WasmVm*>(user_data);
   // Host calls can come from the start section, before the VM knows its memory.
   if (!vm->memory()) vm->setMemory(caller.memory());
-  Call call{*vm, args};
-  results[0] = Value::fromU32(static_cast<uint32_t>(F(call)));
+  Call call{*vm, slots};
+  const auto result = static_cast<uint32_t>(F(call));
+  slots[0] = result;  // the i32 result, zero-extended
   return Status::ok();
 }
 
@@ -530,7 +533,7 @@ Status emscriptenNotifyMemoryGrowth(Caller&, void*, const Value*, Value*) { retu
 struct HostFunction {
   const char* name;
   std::vector<ValType> params;
-  wasm::runtime::HostFn fn;
+  wasm::runtime::SlotHostFn fn;
 };
 
 const std::vector<HostFunction>& hostFunctions() {
@@ -592,7 +595,7 @@ std::vector<std::string_view> proxyHostFunctionNames() {
 
 void registerProxyWasmImports(wasm::runtime::Linker& linker, WasmVm* vm) {
   for (const HostFunction& f : hostFunctions()) {
-    linker.defineFunc("env", f.name, signature(f.params, true), f.fn, vm);
+    linker.defineSlotFunc("env", f.name, signature(f.params, true), f.fn, vm);
   }
   linker.defineFunc("env", "pthread_equal", wasm::FuncType({I32, I32}, {I32}), &pthreadEqual, vm);
   linker.defineFunc("env", "emscripten_notify_memory_growth", wasm::FuncType({I32}, {}),

@@ -44,21 +44,23 @@ enum Errno : uint32_t {
 constexpr uint32_t kMaxRandomBytes = 64 * 1024;
 constexpr uint32_t kMaxIovecs = 1024;
 
+// A WASI call's arguments, in the slots the engine passes.
 struct Wasi {
   WasmVm& vm;
   Caller& caller;
-  const Value* args;
-  uint32_t u32(int i) const { return static_cast<uint32_t>(args[i].i32); }
+  const uint64_t* args;
+  uint32_t u32(int i) const { return static_cast<uint32_t>(args[i]); }
 };
 
 using WasiFn = uint32_t (*)(Wasi&);
 
 template <WasiFn F>
-Status adapt(Caller& caller, void* user_data, const Value* args, Value* results) {
+Status adapt(Caller& caller, void* user_data, uint64_t* slots) {
   auto* vm = static_cast<WasmVm*>(user_data);
   if (!vm->memory()) vm->setMemory(caller.memory());
-  Wasi w{*vm, caller, args};
-  results[0] = Value::fromU32(F(w));
+  Wasi w{*vm, caller, slots};
+  const uint32_t result = F(w);
+  slots[0] = result;  // the i32 result, zero-extended
   return Status::ok();
 }
 
@@ -87,7 +89,7 @@ uint32_t fdWrite(Wasi& w) {
 
 uint32_t fdPwrite(Wasi& w) {
   // (fd, iovs, iovs_len, i64 offset, ret): the offset means nothing for a log.
-  Value shifted[4] = {w.args[0], w.args[1], w.args[2], w.args[4]};
+  uint64_t shifted[4] = {w.args[0], w.args[1], w.args[2], w.args[4]};
   Wasi inner{w.vm, w.caller, shifted};
   return fdWrite(inner);
 }
@@ -201,7 +203,7 @@ Status procExit(Caller& caller, void* user_data, const Value* args, Value*) {
 struct WasiFunction {
   const char* name;
   std::vector<ValType> params;
-  wasm::runtime::HostFn fn;
+  wasm::runtime::SlotHostFn fn;
 };
 
 }  // namespace
@@ -255,7 +257,7 @@ void registerWasiImports(wasm::runtime::Linker& linker, WasmVm* vm) {
   };
   for (const char* module : {"wasi_snapshot_preview1", "wasi_unstable"}) {
     for (const WasiFunction& f : kFunctions) {
-      linker.defineFunc(module, f.name, signature(f.params, true), f.fn, vm);
+      linker.defineSlotFunc(module, f.name, signature(f.params, true), f.fn, vm);
     }
     linker.defineFunc(module, "proc_exit", wasm::FuncType({I32}, {}), &procExit, vm);
   }

@@ -229,8 +229,30 @@ int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
     return 1;
   }
   ++st.env.depth;
-  // Every host call of a filter comes through here: the values are
-  // constructed from the slots in raw storage, not zeroed first.
+  if (f.slot_fn_) {
+    // Scalar: the host function works on the slots themselves.
+    syncFuelOut(st);
+    runtime::Caller caller(&inst);
+    Status s;
+    {
+      GuardScope guard(nullptr);  // a fault in host code is a crash, never a trap of this instance
+      s = f.slot_fn_(caller, f.slot_user_data_, slots);
+    }
+    syncFuelIn(st);
+    --st.env.depth;
+    if (caller.exiting()) {
+      t_pending = makeTrap(TrapKind::kExit, "exit");
+      t_pending.exit_code = caller.exitCode();
+      return 1;
+    }
+    if (!s.isOk()) {
+      t_pending = makeTrap(TrapKind::kHostError, s.message());
+      return 1;
+    }
+    return 0;
+  }
+  // Other host functions get Values, constructed from the slots in raw
+  // storage, not zeroed first.
   alignas(Value) unsigned char small[16 * sizeof(Value)];
   std::vector<Value> big;
   const size_t n = t.numParams() + t.numResults();

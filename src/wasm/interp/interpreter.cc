@@ -101,10 +101,42 @@ void fillBacktrace(ExecContext& ctx, Function* current, uint32_t entry_depth, co
 // Calls a host function with arguments in new_fp's slots; results go back to
 // the same slots. Kept out of the dispatch function: its locals have
 // destructors, which computed gotos must not jump across.
+// The end of a host call: exit, error or success.
+bool hostReturned(ExecContext& ctx, const runtime::Caller& caller, const Status& s, TrapKind& kind,
+                  std::string& message) {
+  if (caller.exiting()) {
+    ctx.trap.exit_code = caller.exitCode();
+    kind = TrapKind::kExit;
+    message = "exit";
+    return false;
+  }
+  if (!s.isOk()) {
+    kind = TrapKind::kHostError;
+    message = s.message();
+    return false;
+  }
+  return true;
+}
+
 bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* caller_inst, CallFrame frame,
               TrapKind& kind, std::string& message) {
   const FuncType& ft = *callee->type_;
   size_t np = ft.numParams(), nr = ft.numResults();
+  if (callee->slot_fn_) {
+    // Scalar: the arguments are new_fp's slots as they are, and so are the results.
+    if (ctx.depth >= ctx.max_depth) {
+      kind = TrapKind::kCallStackExhausted;
+      return false;
+    }
+    uint64_t* saved_top = ctx.stack_top;
+    ctx.stack_top = new_fp + std::max(np, nr);
+    ctx.frames[ctx.depth++] = frame;
+    runtime::Caller caller(caller_inst);
+    Status s = callee->slot_fn_(caller, callee->slot_user_data_, new_fp);
+    --ctx.depth;
+    ctx.stack_top = saved_top;
+    return hostReturned(ctx, caller, s, kind, message);
+  }
   if (ctx.host_values.empty()) ctx.host_values.resize(4096);
   if (ctx.host_values_top + np + nr > ctx.host_values.size() || ctx.depth >= ctx.max_depth) {
     kind = TrapKind::kCallStackExhausted;
@@ -130,17 +162,7 @@ bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* ca
   --ctx.depth;
   ctx.host_values_top -= np + nr;
   ctx.stack_top = saved_top;
-  if (caller.exiting()) {
-    ctx.trap.exit_code = caller.exitCode();
-    kind = TrapKind::kExit;
-    message = "exit";
-    return false;
-  }
-  if (!s.isOk()) {
-    kind = TrapKind::kHostError;
-    message = s.message();
-    return false;
-  }
+  if (!hostReturned(ctx, caller, s, kind, message)) return false;
   off = 0;
   for (size_t i = 0; i < nr; ++i) {
     runtime::valueToSlots(results[i], new_fp + off);

@@ -45,6 +45,12 @@ void Linker::defineFunc(std::string module, std::string field, FuncType type, Ho
          Extern::ofFunc(std::make_shared<Function>(std::move(type), fn, user_data, std::move(debug))));
 }
 
+void Linker::defineSlotFunc(std::string module, std::string field, FuncType type, SlotHostFn fn, void* user_data) {
+  std::string debug = module + "." + field;
+  define(std::move(module), std::move(field),
+         Extern::ofFunc(std::make_shared<Function>(std::move(type), fn, user_data, std::move(debug))));
+}
+
 void Linker::defineInstance(const std::string& module, const Instance& instance) {
   for (const Export& e : instance.module().decoded().exports) {
     if (auto ext = instance.exportByName(e.name)) define(module, e.name, *ext);
@@ -118,14 +124,6 @@ std::optional<Trap> Instance::call(Function& func, std::span<const Value> args, 
   return std::nullopt;
 }
 
-bool hasScalarSignature(const FuncType& t) {
-  auto scalar = [](ValType v) {
-    return v == ValType::kI32 || v == ValType::kI64 || v == ValType::kF32 || v == ValType::kF64;
-  };
-  return std::all_of(t.params().begin(), t.params().end(), scalar) &&
-         std::all_of(t.results().begin(), t.results().end(), scalar);
-}
-
 std::optional<Trap> Instance::callSlots(Function& func, uint64_t* slots) {
   if (func.code_ != nullptr) {
     if (!exec_) {
@@ -135,7 +133,18 @@ std::optional<Trap> Instance::callSlots(Function& func, uint64_t* slots) {
     return std::nullopt;
   }
   if (aot::isCompiledFunction(func)) return aot::callSlots(func, slots);
-  // A host function: through the typed path.
+  if (func.slot_fn_) {
+    Caller caller(this);
+    Status s = func.slot_fn_(caller, func.slot_user_data_, slots);
+    if (caller.exiting()) {
+      Trap t{TrapKind::kExit, "exit", {}, 0};
+      t.exit_code = caller.exitCode();
+      return t;
+    }
+    if (!s.isOk()) return Trap{TrapKind::kHostError, s.message(), {}, 0};
+    return std::nullopt;
+  }
+  // Another host function: through the typed path.
   const FuncType& t = func.type();
   std::vector<Value> args(t.numParams()), results(t.numResults());
   for (size_t i = 0; i < args.size(); ++i) args[i] = slotsToValue(t.params()[i], slots + i);

@@ -62,6 +62,9 @@ class Linker : public ImportResolver {
   void define(std::string module, std::string field, Extern object);
   void defineFunc(std::string module, std::string field, FuncType type, HostFn fn,
                   void* user_data = nullptr);
+  // A host function called with slots (SlotHostFn); `type` must be scalar.
+  void defineSlotFunc(std::string module, std::string field, FuncType type, SlotHostFn fn,
+                      void* user_data = nullptr);
   // Every export of `instance` under module name `module` (spec-test "register").
   void defineInstance(const std::string& module, const Instance& instance);
   std::optional<Extern> resolve(std::string_view module, std::string_view field,
@@ -103,10 +106,6 @@ class [[nodiscard]] CallResult {
   std::variant<T, Trap> v_;
 };
 struct Unit {};
-
-// True when every parameter and result is i32, i64, f32 or f64: one slot
-// each, what Instance::callSlots takes.
-bool hasScalarSignature(const FuncType& t);
 
 class Instance {
  public:

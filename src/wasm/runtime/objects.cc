@@ -2,9 +2,11 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace weir::wasm::runtime {
 
@@ -20,6 +22,44 @@ Function::Function(FuncType type, HostFn fn, void* user_data, std::string debug_
     : host_fn_(fn), user_data_(user_data), debug_name_(std::move(debug_name)), owned_type_(std::move(type)) {
   type_ = &owned_type_;
   type_id_ = canonicalTypeId(owned_type_);
+}
+
+namespace {
+
+// host_fn_ of a slot host function: the Value path (Instance::call on it,
+// another instance's import thunk) converted to slots.
+Status callSlotHost(Caller& caller, void* user_data, const Value* args, Value* results) {
+  auto& f = *static_cast<Function*>(user_data);
+  const FuncType& t = f.type();
+  const size_t n = std::max(t.numParams(), t.numResults());
+  uint64_t small[16];
+  std::vector<uint64_t> big;
+  uint64_t* slots = small;
+  if (n > 16) {
+    big.resize(n);
+    slots = big.data();
+  }
+  for (size_t i = 0; i < t.numParams(); ++i) valueToSlots(args[i], slots + i);
+  Status s = f.slot_fn_(caller, f.slot_user_data_, slots);
+  if (!s.isOk()) return s;
+  for (size_t i = 0; i < t.numResults(); ++i) results[i] = slotsToValue(t.results()[i], slots + i);
+  return Status::ok();
+}
+
+}  // namespace
+
+Function::Function(FuncType type, SlotHostFn fn, void* user_data, std::string debug_name)
+    : Function(std::move(type), &callSlotHost, this, std::move(debug_name)) {
+  slot_fn_ = fn;
+  slot_user_data_ = user_data;
+}
+
+bool hasScalarSignature(const FuncType& t) {
+  auto scalar = [](ValType v) {
+    return v == ValType::kI32 || v == ValType::kI64 || v == ValType::kF32 || v == ValType::kF64;
+  };
+  return std::all_of(t.params().begin(), t.params().end(), scalar) &&
+         std::all_of(t.results().begin(), t.results().end(), scalar);
 }
 
 Function::Function(const FuncType* type, Instance* instance, uint32_t func_index,

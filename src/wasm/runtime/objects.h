@@ -27,6 +27,15 @@ class Caller;
 // call. Returning a non-ok Status traps with kind kHostError and that message;
 // to end the program (WASI proc_exit) call Caller::exit() and return any Status.
 using HostFn = Status (*)(Caller& caller, void* user_data, const Value* args, Value* results);
+// The same for a scalar signature (hasScalarSignature): arguments in and
+// results out of one array of 8-byte slots, encoded as valueToSlots does.
+// The interpreter and the compiled tier call it straight from their own
+// slots, with no Value built per call.
+using SlotHostFn = Status (*)(Caller& caller, void* user_data, uint64_t* slots);
+
+// True when every parameter and result is i32, i64, f32 or f64: one slot
+// each (what SlotHostFn and Instance::callSlots take).
+bool hasScalarSignature(const FuncType& t);
 
 // Every FuncType gets a process-wide id so call_indirect checks a signature with
 // one integer compare, across modules.
@@ -36,6 +45,12 @@ class Function {
  public:
   // A host function.
   Function(FuncType type, HostFn fn, void* user_data, std::string debug_name = {});
+  // A host function taking slots; `type` must be scalar (hasScalarSignature).
+  // Callers without slots at hand reach it through host_fn_, an adapter.
+  Function(FuncType type, SlotHostFn fn, void* user_data, std::string debug_name = {});
+  // Not copyable: type_ (and a slot function's user_data_) point into it.
+  Function(const Function&) = delete;
+  Function& operator=(const Function&) = delete;
   // A function defined in `instance` (internal use).
   Function(const FuncType* type, Instance* instance, uint32_t func_index, const interp::CompiledFunc* code);
 
@@ -50,6 +65,8 @@ class Function {
   uint32_t type_id_ = 0;
   HostFn host_fn_ = nullptr;
   void* user_data_ = nullptr;
+  SlotHostFn slot_fn_ = nullptr;       // set for slot host functions (user_data_ is then this)
+  void* slot_user_data_ = nullptr;
   Instance* instance_ = nullptr;       // defining instance (wasm functions)
   uint32_t func_index_ = 0;
   const interp::CompiledFunc* code_ = nullptr;

@@ -424,6 +424,83 @@ TEST_P(TierTest, CallSlotsPassesScalarsInPlaceAndReportsTraps) {
   EXPECT_EQ(ok[0], 11u);
 }
 
+// (i64 a, i32 b) -> (i64 a + b, i32 b * 2), writing the sum to memory at 16.
+Status slotSumAndDouble(Caller& caller, void* ud, uint64_t* slots) {
+  auto* st = static_cast<HostState*>(ud);
+  ++st->calls;
+  const auto a = static_cast<int64_t>(slots[0]);
+  const auto b = static_cast<int32_t>(slots[1]);
+  if (b < 0) return internalError("negative b");
+  if (b == 99) {
+    caller.exit(7);
+    return Status::ok();
+  }
+  const int64_t sum = a + b;
+  if (!caller.memory() || !caller.memory()->write(16, &sum, 8)) return internalError("no memory");
+  slots[0] = static_cast<uint64_t>(sum);
+  slots[1] = static_cast<uint32_t>(b * 2);
+  return Status::ok();
+}
+
+TEST_P(TierTest, SlotHostFunctionsWorkFromGuestHostAndOtherInstances) {
+  HostState st;
+  Linker linker;
+  linker.defineSlotFunc("env", "sum", FuncType({ValType::kI64, ValType::kI32}, {ValType::kI64, ValType::kI32}),
+                        &slotSumAndDouble, &st);
+  auto inst = instantiate(R"((module
+    (import "env" "sum" (func $s (param i64 i32) (result i64 i32)))
+    (export "sum" (func $s))
+    (memory 1)
+    (func (export "run") (param i64 i32) (result i64)
+      (local $d i32)
+      (call $s (local.get 0) (local.get 1))
+      (local.set $d)
+      (i64.add (i64.extend_i32_u (local.get $d))))))",
+                          &linker);
+  ASSERT_TRUE(inst);
+  // From guest code: both results and the memory write arrive.
+  auto r = inst->call<int64_t>("run", int64_t{-5}, int32_t{3});
+  ASSERT_TRUE(r.ok()) << r.trap().message;
+  EXPECT_EQ(r.value(), -2 + 6);
+  int64_t stored = 0;
+  ASSERT_TRUE(inst->memory()->read(16, &stored, 8));
+  EXPECT_EQ(stored, -2);
+  // From the host, with Values (the adapter) and with slots.
+  auto f = inst->exportedFunction("sum");
+  Value args[] = {Value::fromI64(1), Value::fromI32(2)};
+  Value out[2];
+  ASSERT_FALSE(inst->call(*f, args, out));
+  EXPECT_EQ(out[0].i64, 3);
+  EXPECT_EQ(out[1].i32, 4);
+  uint64_t slots[2] = {10, 20};
+  ASSERT_FALSE(inst->callSlots(*f, slots));
+  EXPECT_EQ(slots[0], 30u);
+  EXPECT_EQ(slots[1], 40u);
+  EXPECT_EQ(st.calls, 3);
+  // A host error traps with its message; exit unwinds with the code.
+  auto err = inst->call<int64_t>("run", int64_t{0}, int32_t{-1});
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.trap().kind, TrapKind::kHostError);
+  EXPECT_EQ(err.trap().message, "negative b");
+  auto ex = inst->call<int64_t>("run", int64_t{0}, int32_t{99});
+  ASSERT_FALSE(ex.ok());
+  EXPECT_EQ(ex.trap().kind, TrapKind::kExit);
+  EXPECT_EQ(ex.trap().exit_code, 7);
+
+  // Imported by another instance (of the same tier) through the first's export.
+  Linker second;
+  second.define("first", "sum", Extern::ofFunc(f));
+  auto other = instantiate(R"((module
+    (import "first" "sum" (func $s (param i64 i32) (result i64 i32)))
+    (memory 1)
+    (func (export "run") (result i32) (call $s (i64.const 1) (i32.const 5)) (drop) (i32.wrap_i64))))",
+                           &second);
+  ASSERT_TRUE(other);
+  auto o = other->call<int32_t>("run");
+  ASSERT_TRUE(o.ok()) << o.trap().message;
+  EXPECT_EQ(o.value(), 6);  // (1 + 5, 5 * 2): the i32 dropped, the i64 wrapped
+}
+
 TEST(RuntimeApi, ScalarSignaturesExcludeVectorsAndReferences) {
   EXPECT_TRUE(hasScalarSignature(FuncType({ValType::kI32, ValType::kF64}, {ValType::kI64})));
   EXPECT_TRUE(hasScalarSignature(FuncType({}, {})));
