@@ -93,7 +93,6 @@ void CallWatchdog::scan(int64_t now_ns) {
     if (!s->state_.compare_exchange_strong(state, Slot::kFiring, std::memory_order_acq_rel)) continue;
     s->instance_->interrupt();
     s->state_.store(Slot::kFired, std::memory_order_release);
-    e.seen_sequence = 0;
   }
 }
 

@@ -200,59 +200,34 @@ Status compiledEntry(runtime::Caller& caller, void* user_data, const Value* args
   return Status::ok();
 }
 
+// What a host function's return means for the calling code: exit, a host
+// error, or nothing.
+std::optional<Trap> hostOutcome(const runtime::Caller& caller, const Status& s) {
+  if (caller.exiting()) {
+    Trap t = makeTrap(TrapKind::kExit, "exit");
+    t.exit_code = caller.exitCode();
+    return t;
+  }
+  if (!s.isOk()) return makeTrap(TrapKind::kHostError, s.message());
+  return std::nullopt;
+}
+
 // Calls a host function (or another instance's function) on behalf of `inst`.
 std::optional<Trap> callImported(Instance& inst, Function& f, const Value* args, Value* results) {
   if (f.host_fn_) {
     runtime::Caller caller(&inst);
     Status s = f.host_fn_(caller, f.user_data_, args, results);
-    if (caller.exiting()) {
-      Trap t = makeTrap(TrapKind::kExit, "exit");
-      t.exit_code = caller.exitCode();
-      return t;
-    }
-    if (!s.isOk()) return makeTrap(TrapKind::kHostError, s.message());
-    return std::nullopt;
+    return hostOutcome(caller, s);
   }
   // An interpreted function of another instance.
   return inst.call(f, std::span<const Value>(args, f.type().numParams()),
                    std::span<Value>(results, f.type().numResults()));
 }
 
-int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
-  auto& st = *static_cast<InstanceState*>(host);
-  Instance& inst = *st.owner;
-  Function& f = *inst.funcs_[import_index];
+// callImported with the import thunk's slots staged as Values, constructed in
+// raw storage, not zeroed first; the results go back to the slots.
+std::optional<Trap> callImportedWithSlots(Instance& inst, Function& f, uint64_t* slots) {
   const FuncType& t = f.type();
-  // Host frames count against the depth limit, as in the interpreter.
-  if (st.env.depth >= st.env.max_depth) {
-    t_pending = makeTrap(TrapKind::kCallStackExhausted);
-    return 1;
-  }
-  ++st.env.depth;
-  if (f.slot_fn_) {
-    // Scalar: the host function works on the slots themselves.
-    syncFuelOut(st);
-    runtime::Caller caller(&inst);
-    Status s;
-    {
-      GuardScope guard(nullptr);  // a fault in host code is a crash, never a trap of this instance
-      s = f.slot_fn_(caller, f.slot_user_data_, slots);
-    }
-    syncFuelIn(st);
-    --st.env.depth;
-    if (caller.exiting()) {
-      t_pending = makeTrap(TrapKind::kExit, "exit");
-      t_pending.exit_code = caller.exitCode();
-      return 1;
-    }
-    if (!s.isOk()) {
-      t_pending = makeTrap(TrapKind::kHostError, s.message());
-      return 1;
-    }
-    return 0;
-  }
-  // Other host functions get Values, constructed from the slots in raw
-  // storage, not zeroed first.
   alignas(Value) unsigned char small[16 * sizeof(Value)];
   std::vector<Value> big;
   const size_t n = t.numParams() + t.numResults();
@@ -264,12 +239,34 @@ int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
   for (size_t i = 0; i < t.numParams(); ++i) new (&values[i]) Value(fromSlot(t.params()[i], slots[i]));
   Value* results = values + t.numParams();
   for (size_t i = 0; i < t.numResults(); ++i) new (&results[i]) Value(Value::zero(t.results()[i]));
+  if (auto trap = callImported(inst, f, values, results)) return trap;
+  for (size_t i = 0; i < t.numResults(); ++i) slots[i] = toSlot(results[i]);
+  return std::nullopt;
+}
+
+int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
+  auto& st = *static_cast<InstanceState*>(host);
+  Instance& inst = *st.owner;
+  Function& f = *inst.funcs_[import_index];
+  // Host frames count against the depth limit, as in the interpreter.
+  if (st.env.depth >= st.env.max_depth) {
+    t_pending = makeTrap(TrapKind::kCallStackExhausted);
+    return 1;
+  }
+  ++st.env.depth;
   syncFuelOut(st);
   std::optional<Trap> trap;
   {
     // A fault in host code is a crash, never a trap of this instance.
-    GuardScope host(nullptr);
-    trap = callImported(inst, f, values, results);
+    GuardScope guard(nullptr);
+    if (f.slot_fn_) {
+      // Every host call of a filter: the host function works on the slots themselves.
+      runtime::Caller caller(&inst);
+      Status s = f.slot_fn_(caller, f.slot_user_data_, slots);
+      trap = hostOutcome(caller, s);
+    } else {
+      trap = callImportedWithSlots(inst, f, slots);
+    }
   }
   syncFuelIn(st);
   --st.env.depth;
@@ -277,7 +274,6 @@ int hostCall(void* host, uint32_t import_index, uint64_t* slots) {
     t_pending = std::move(*trap);
     return 1;
   }
-  for (size_t i = 0; i < t.numResults(); ++i) slots[i] = toSlot(results[i]);
   return 0;
 }
 

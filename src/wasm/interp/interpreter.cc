@@ -98,9 +98,6 @@ void fillBacktrace(ExecContext& ctx, Function* current, uint32_t entry_depth, co
   }
 }
 
-// Calls a host function with arguments in new_fp's slots; results go back to
-// the same slots. Kept out of the dispatch function: its locals have
-// destructors, which computed gotos must not jump across.
 // The end of a host call: exit, error or success.
 bool hostReturned(ExecContext& ctx, const runtime::Caller& caller, const Status& s, TrapKind& kind,
                   std::string& message) {
@@ -118,6 +115,9 @@ bool hostReturned(ExecContext& ctx, const runtime::Caller& caller, const Status&
   return true;
 }
 
+// Calls a host function with arguments in new_fp's slots; results go back to
+// the same slots. Kept out of the dispatch function: its locals have
+// destructors, which computed gotos must not jump across.
 bool callHost(ExecContext& ctx, Function* callee, uint64_t* new_fp, Instance* caller_inst, CallFrame frame,
               TrapKind& kind, std::string& message) {
   const FuncType& ft = *callee->type_;

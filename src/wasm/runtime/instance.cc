@@ -133,18 +133,8 @@ std::optional<Trap> Instance::callSlots(Function& func, uint64_t* slots) {
     return std::nullopt;
   }
   if (aot::isCompiledFunction(func)) return aot::callSlots(func, slots);
-  if (func.slot_fn_) {
-    Caller caller(this);
-    Status s = func.slot_fn_(caller, func.slot_user_data_, slots);
-    if (caller.exiting()) {
-      Trap t{TrapKind::kExit, "exit", {}, 0};
-      t.exit_code = caller.exitCode();
-      return t;
-    }
-    if (!s.isOk()) return Trap{TrapKind::kHostError, s.message(), {}, 0};
-    return std::nullopt;
-  }
-  // Another host function: through the typed path.
+  // A host function (a slot host function too, through its adapter): the
+  // typed path. Embedders call exports of guest code here, rarely these.
   const FuncType& t = func.type();
   std::vector<Value> args(t.numParams()), results(t.numResults());
   for (size_t i = 0; i < args.size(); ++i) args[i] = slotsToValue(t.params()[i], slots + i);

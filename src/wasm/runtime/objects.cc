@@ -31,18 +31,11 @@ namespace {
 Status callSlotHost(Caller& caller, void* user_data, const Value* args, Value* results) {
   auto& f = *static_cast<Function*>(user_data);
   const FuncType& t = f.type();
-  const size_t n = std::max(t.numParams(), t.numResults());
-  uint64_t small[16];
-  std::vector<uint64_t> big;
-  uint64_t* slots = small;
-  if (n > 16) {
-    big.resize(n);
-    slots = big.data();
-  }
-  for (size_t i = 0; i < t.numParams(); ++i) valueToSlots(args[i], slots + i);
-  Status s = f.slot_fn_(caller, f.slot_user_data_, slots);
+  std::vector<uint64_t> slots(std::max<size_t>({1, t.numParams(), t.numResults()}));
+  for (size_t i = 0; i < t.numParams(); ++i) valueToSlots(args[i], &slots[i]);
+  Status s = f.slot_fn_(caller, f.slot_user_data_, slots.data());
   if (!s.isOk()) return s;
-  for (size_t i = 0; i < t.numResults(); ++i) results[i] = slotsToValue(t.results()[i], slots + i);
+  for (size_t i = 0; i < t.numResults(); ++i) results[i] = slotsToValue(t.results()[i], &slots[i]);
   return Status::ok();
 }
 
