@@ -23,7 +23,6 @@ namespace weir::proxywasm {
 
 using wasm::ValType;
 using wasm::runtime::Caller;
-using wasm::runtime::Value;
 
 void registerWasiImports(wasm::runtime::Linker& linker, WasmVm* vm);  // wasi_functions.cc
 
@@ -524,11 +523,11 @@ WasmResult proxyCallForeignFunction(Call& c) {
 }
 
 // emscripten helpers.
-Status pthreadEqual(Caller&, void*, const Value* args, Value* results) {
-  results[0] = Value::fromI32(args[0].i32 == args[1].i32 ? 1 : 0);
+Status pthreadEqual(Caller&, void*, uint64_t* slots) {
+  slots[0] = static_cast<uint32_t>(slots[0]) == static_cast<uint32_t>(slots[1]) ? 1 : 0;
   return Status::ok();
 }
-Status emscriptenNotifyMemoryGrowth(Caller&, void*, const Value*, Value*) { return Status::ok(); }
+Status emscriptenNotifyMemoryGrowth(Caller&, void*, uint64_t*) { return Status::ok(); }
 
 struct HostFunction {
   const char* name;
@@ -597,8 +596,8 @@ void registerProxyWasmImports(wasm::runtime::Linker& linker, WasmVm* vm) {
   for (const HostFunction& f : hostFunctions()) {
     linker.defineSlotFunc("env", f.name, signature(f.params, true), f.fn, vm);
   }
-  linker.defineFunc("env", "pthread_equal", wasm::FuncType({I32, I32}, {I32}), &pthreadEqual, vm);
-  linker.defineFunc("env", "emscripten_notify_memory_growth", wasm::FuncType({I32}, {}),
+  linker.defineSlotFunc("env", "pthread_equal", wasm::FuncType({I32, I32}, {I32}), &pthreadEqual, vm);
+  linker.defineSlotFunc("env", "emscripten_notify_memory_growth", wasm::FuncType({I32}, {}),
                     &emscriptenNotifyMemoryGrowth, vm);
   registerWasiImports(linker, vm);
 }

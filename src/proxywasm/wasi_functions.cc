@@ -18,7 +18,6 @@ namespace weir::proxywasm {
 
 using wasm::ValType;
 using wasm::runtime::Caller;
-using wasm::runtime::Value;
 
 namespace {
 
@@ -192,9 +191,9 @@ uint32_t pollOneoff(Wasi& w) {
   return w.vm.writeU32(w.u32(3), 0) ? kSuccess : kFault;
 }
 
-Status procExit(Caller& caller, void* user_data, const Value* args, Value*) {
+Status procExit(Caller& caller, void* user_data, uint64_t* slots) {
   auto* vm = static_cast<WasmVm*>(user_data);
-  int32_t code = args[0].i32;
+  const auto code = static_cast<int32_t>(slots[0]);
   if (code != 0) vm->log(4, "proc_exit(" + std::to_string(code) + ")");
   caller.exit(code);
   return Status::ok();
@@ -259,7 +258,7 @@ void registerWasiImports(wasm::runtime::Linker& linker, WasmVm* vm) {
     for (const WasiFunction& f : kFunctions) {
       linker.defineSlotFunc(module, f.name, signature(f.params, true), f.fn, vm);
     }
-    linker.defineFunc(module, "proc_exit", wasm::FuncType({I32}, {}), &procExit, vm);
+    linker.defineSlotFunc(module, "proc_exit", wasm::FuncType({I32}, {}), &procExit, vm);
   }
 }
 
