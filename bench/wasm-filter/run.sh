@@ -18,7 +18,7 @@
 # whole process from /proc/PID/stat around the measured run / requests), with
 # ratios to `none`. The configs are measured ROUNDS times, interleaved, and
 # the median per config is reported (the machine is shared and noisy), with
-# the median of per-round ratios to `none`.
+# the median and the range of the per-round ratios to `none`.
 # Then, latency while a module compiles: a weir serving the C filter (not
 # pinned: worker, main thread and compiler share both cores with wrk and
 # nginx on CPU 1) is measured with wrk, once alone and once while
